@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Execute one notebook on the tslab kernel, headless, and export its handout HTML.
+
+Called by `npm run notebooks` (lib/cli/notebooks.ts), which sets JUPYTER_PATH so that the
+project-local tslab kernelspec is found. Parameters are injected papermill-style, but into the
+TypeScript cell tagged `parameters`: each `--set key=value` replaces the value of `const key = ...`.
+Exit status: 0 on success, 1 when a cell fails (the message names the notebook and the cell),
+2 on bad arguments.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbconvert import HTMLExporter
+from nbformat.sign import NotebookNotary
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
+PARAM_LINE = r'^(\s*(?:export\s+)?(?:const|let)\s+{key}\s*(?::[^=]+)?=\s*)([^;\n]*?)(\s*;.*)?$'
+NUMBER = re.compile(r'^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$')
+
+
+class BadParameter(Exception):
+    pass
+
+
+def literal(key, old, new):
+    """The TypeScript literal for `new`, of the same kind as the literal `old` it replaces."""
+    old = old.strip()
+    if NUMBER.match(old) or re.match(r'^[-+]?\d', old):
+        if not NUMBER.match(new.strip()):
+            raise BadParameter(f'parameter {key} expects a number, got {new!r}')
+        return new.strip()
+    if old in ('true', 'false'):
+        if new not in ('true', 'false'):
+            raise BadParameter(f'parameter {key} expects true or false, got {new!r}')
+        return new
+    if old[:1] in ('"', "'", '`'):
+        return json.dumps(new)
+    return new  # an expression: taken as written
+
+
+def inject(nb, sets):
+    """Replaces parameter values in the cell tagged `parameters`; returns that cell's index."""
+    index = next((i for i, c in enumerate(nb.cells)
+                  if c.cell_type == 'code' and 'parameters' in c.metadata.get('tags', [])), None)
+    if index is None:
+        if sets:
+            raise BadParameter('this notebook has no cell tagged "parameters" to set values in')
+        return None
+    cell = nb.cells[index]
+    for key, value in sets:
+        pattern = re.compile(PARAM_LINE.format(key=re.escape(key)), re.M)
+        m = pattern.search(cell.source)
+        if not m:
+            known = re.findall(r'^\s*(?:export\s+)?(?:const|let)\s+(\w+)', cell.source, re.M)
+            raise BadParameter(f'unknown parameter {key!r}: the parameters cell has {", ".join(known)}')
+        new = literal(key, m.group(2), value)
+        cell.source = cell.source[:m.start(2)] + new + cell.source[m.end(2):]
+    if sets:
+        cell.source += '\n// Injected by the runner: ' + ', '.join(f'{k}={v}' for k, v in sets)
+        nb.metadata.setdefault('at_odds', {})['parameters'] = dict(sets)
+    return index
+
+
+def first_line(cell):
+    for line in cell.source.splitlines():
+        if line.strip() and not line.strip().startswith('//'):
+            return line.strip()[:70]
+    return ''
+
+
+def error_text(cell):
+    for out in cell.get('outputs', []):
+        if out.get('output_type') == 'error':
+            tb = '\n'.join(ANSI.sub('', t) for t in out.get('traceback', []))
+            return f"{out.get('ename', 'Error')}: {out.get('evalue', '')}" + (f'\n{tb}' if tb else '')
+    return ''
+
+
+def execute(nb, name, timeout):
+    client = NotebookClient(nb, kernel_name='tslab', timeout=timeout, allow_errors=False,
+                            resources={'metadata': {'path': ROOT}})
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == 'code']
+    with client.setup_kernel():
+        for n, (i, cell) in enumerate(code, 1):
+            started = time.time()
+            try:
+                client.execute_cell(cell, i)
+            except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+                detail = error_text(cell) or ANSI.sub('', str(e))
+                print(f'\n[{name}] FAILED at code cell {n} of {len(code)} (cell {i + 1} of the notebook): '
+                      f'`{first_line(cell)}`\n{detail}', file=sys.stderr, flush=True)
+                return False
+            print(f'[{name}] cell {n}/{len(code)}  {time.time() - started:6.2f} s  {first_line(cell)}', flush=True)
+    return True
+
+
+def export_html(nb, name, path):
+    with open(os.path.join(ROOT, 'node_modules', 'mathjax', 'es5', 'tex-svg-full.js'), encoding='utf-8') as f:
+        mathjax = f.read().replace('</script', '<\\/script')
+    exporter = HTMLExporter(template_name='handout',
+                            extra_template_basedirs=[os.path.join(ROOT, 'jupyter', 'nbconvert', 'templates')],
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': name}, 'mathjax_inline': mathjax})
+    write_atomic(path, body)
+
+
+def write_atomic(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + '.part', 'w', encoding='utf-8') as f:
+        f.write(text)
+    os.replace(path + '.part', path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('notebook')
+    ap.add_argument('--out-notebook', required=True)
+    ap.add_argument('--out-html', required=True)
+    ap.add_argument('--set', action='append', default=[], metavar='KEY=VALUE')
+    ap.add_argument('--timeout', type=int, default=3600, help='seconds per cell')
+    a = ap.parse_args()
+    name = os.path.splitext(os.path.basename(a.notebook))[0]
+    try:
+        sets = []
+        for s in a.set:
+            if '=' not in s:
+                raise BadParameter(f'--set {s!r} is not key=value')
+            k, v = s.split('=', 1)
+            sets.append((k.strip(), v))
+        nb = nbformat.read(a.notebook, as_version=4)
+        inject(nb, sets)
+    except (BadParameter, OSError, nbformat.reader.NotJSONError) as e:
+        print(f'[{name}] {e}', file=sys.stderr)
+        return 2
+    started = time.time()
+    ok = execute(nb, name, a.timeout)
+    nb.metadata.setdefault('at_odds', {})['run_seconds'] = round(time.time() - started, 1)
+    # Jupyter runs the scripts in text/html outputs (our plots) only in a trusted notebook.
+    NotebookNotary().sign(nb)
+    write_atomic(a.out_notebook, nbformat.writes(nb))
+    if not ok:
+        return 1
+    export_html(nb, name, a.out_html)
+    print(f'[{name}] executed in {time.time() - started:.1f} s', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

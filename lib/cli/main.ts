@@ -1,0 +1,49 @@
+// The `at-odds` command: setup, backend, notebooks.
+import { parseArgs } from 'util';
+import { setup } from '../setup';
+import { describeBackend, initBackend } from '../backend/init';
+import { runNotebooks } from './notebooks';
+
+const USAGE = `usage: at-odds <command>
+  setup                         install what the notebooks need (idempotent)
+  backend                       print the TensorFlow.js backend in use and why
+  notebooks <name...> | --all   execute notebooks and export their handouts
+      [--profile quick|full] [--set key=value ...] [--out DIR]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'setup':
+      setup();
+      return 0;
+    case 'backend': {
+      const choice = await initBackend({ quiet: true });
+      console.log(`${describeBackend(choice.name)}: ${choice.reason}`);
+      return 0;
+    }
+    case 'notebooks': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          all: { type: 'boolean', default: false },
+          profile: { type: 'string' },
+          set: { type: 'string', multiple: true, default: [] },
+          out: { type: 'string' },
+        },
+      });
+      return runNotebooks({ names: positionals, all: values.all!, profile: values.profile, sets: values.set!, out: values.out });
+    }
+    default:
+      console.error(command ? `unknown command '${command}'\n${USAGE}` : USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: Error) => {
+    console.error(`at-odds: ${e.message}`);
+    process.exitCode = 1;
+  },
+);

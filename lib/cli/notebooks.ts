@@ -1,0 +1,85 @@
+// `npm run notebooks`: execute notebooks headless on tslab, then export each as a handout.
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { JUPYTER_DIR, NOTEBOOKS, OUTPUTS, venvBin } from '../paths';
+import { jupyterEnv, jupyterReady } from '../setup/jupyter';
+import { findChromium, printToPdf } from '../handouts/chromium';
+
+export const PROFILES = ['quick', 'full'] as const;
+
+export interface NotebookRun {
+  names: string[];
+  all: boolean;
+  profile?: string;
+  sets: string[];
+  /** Where executed notebooks and handouts go (default outputs/). */
+  out?: string;
+}
+
+/** A name from notebooks/ ("01-theory" or "01-theory.ipynb"), or a path to any .ipynb. */
+export function resolveNotebook(name: string): string {
+  const candidates = [name, path.join(NOTEBOOKS, name), path.join(NOTEBOOKS, `${name}.ipynb`)];
+  const found = candidates.find((p) => p.endsWith('.ipynb') && fs.existsSync(p));
+  if (!found) {
+    const known = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).map((f) => f.replace(/\.ipynb$/, ''));
+    throw new Error(`no notebook '${name}': choose from ${known.join(', ')}, or give a path to an .ipynb`);
+  }
+  return path.resolve(found);
+}
+
+function sizeMB(p: string): string {
+  return `${(fs.statSync(p).size / 1e6).toFixed(2)} MB`;
+}
+
+function python(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(venvBin('python'), args, { stdio: 'inherit', env });
+    p.on('error', reject);
+    p.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+export async function runNotebooks(opts: NotebookRun): Promise<number> {
+  if (opts.profile && !(PROFILES as readonly string[]).includes(opts.profile)) {
+    throw new Error(`--profile must be one of ${PROFILES.join(', ')}, got '${opts.profile}'`);
+  }
+  const names = opts.all
+    ? fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).sort()
+    : opts.names;
+  if (names.length === 0) throw new Error('name the notebooks to run, or pass --all');
+  const notebooks = names.map(resolveNotebook);
+  for (const s of opts.sets) if (!s.includes('=')) throw new Error(`--set ${s} is not key=value`);
+  if (!jupyterReady()) throw new Error('Jupyter is not set up in .venv: run `npm run setup` first');
+
+  const out = path.resolve(opts.out ?? OUTPUTS);
+  const env = jupyterEnv(out);
+  const chromium = findChromium();
+  const sets = opts.profile ? [`profile=${opts.profile}`, ...opts.sets] : opts.sets;
+  const summary: string[] = [];
+  for (const nb of notebooks) {
+    const name = path.basename(nb, '.ipynb');
+    const html = path.join(out, 'handouts', `${name}.html`);
+    const started = Date.now();
+    console.log(`[${name}] executing ${path.relative(process.cwd(), nb) || nb}${sets.length ? ` with ${sets.join(' ')}` : ''}`);
+    const code = await python([
+      path.join(JUPYTER_DIR, 'run_notebook.py'), nb,
+      '--out-notebook', path.join(out, 'notebooks', `${name}.ipynb`), '--out-html', html,
+      ...sets.flatMap((s) => ['--set', s]),
+    ], env);
+    if (code !== 0) {
+      console.error(`[${name}] stopped: see the message above (exit ${code})`);
+      return code;
+    }
+    let pdfNote = 'no PDF: Chromium not found (Debian: apt-get install chromium, or set AT_ODDS_CHROMIUM)';
+    if (chromium) {
+      const pdf = html.replace(/\.html$/, '.pdf');
+      await printToPdf(chromium, html, pdf);
+      pdfNote = `${path.relative(process.cwd(), pdf)} (${sizeMB(pdf)})`;
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    summary.push(`[${name}] ${seconds} s: ${path.relative(process.cwd(), html)} (${sizeMB(html)}), ${pdfNote}`);
+  }
+  console.log(summary.join('\n'));
+  return 0;
+}

@@ -1,0 +1,11 @@
+// Where things live, relative to the repository root (tslab's working directory).
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '..');
+/** Figures, CSV, executed notebooks and handouts; AT_ODDS_OUTPUTS moves them (the tests do). */
+export const OUTPUTS = path.resolve(process.env.AT_ODDS_OUTPUTS ?? path.join(ROOT, 'outputs'));
+export const NOTEBOOKS = path.join(ROOT, 'notebooks');
+export const CACHE = path.join(ROOT, '.cache');
+export const VENV = path.join(ROOT, '.venv');
+export const JUPYTER_DIR = path.join(ROOT, 'jupyter');
+export const venvBin = (name: string) => path.join(VENV, 'bin', name);

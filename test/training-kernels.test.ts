@@ -1,0 +1,98 @@
+// Our wasm and cpu training kernels against the reference kernels: TensorFlow's own (tfjs-node,
+// when set up) and the stock pure-JS cpu kernels, on the gradients of a small conv net.
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerTrainingKernels } from '../lib/backend/training-kernels';
+
+type Arrays = Record<string, { shape: number[]; values: Float32Array }>;
+
+function seeded(shape: number[], seed: number) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    values[i] = s / 2 ** 32 - 0.5;
+  }
+  return { shape, values };
+}
+
+const INPUTS: Arrays = {
+  x: seeded([3, 11, 10, 2], 1),
+  w1: seeded([3, 3, 2, 4], 2), // 'same', stride 1
+  w2: seeded([3, 2, 4, 5], 3), // 'valid', stride 2, odd sizes: the last row and column go unused
+  w3: seeded([5, 2, 5, 3], 4), // 'same', stride [2, 3]
+  wd: seeded([3 * 2 * 3, 7], 5),
+};
+
+/** Gradients of a scalar loss with respect to the input and every weight. */
+async function gradsOn(backend: string): Promise<Record<string, Float32Array>> {
+  await tf.setBackend(backend);
+  const names = Object.keys(INPUTS);
+  const tensors = names.map((k) => tf.tensor(INPUTS[k].values, INPUTS[k].shape));
+  const loss = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, wd: tf.Tensor) => {
+    let h = tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
+    h = tf.conv2d(h, w2 as tf.Tensor4D, 2, 'valid');
+    h = tf.tanh(tf.conv2d(h, w3 as tf.Tensor4D, [2, 3], 'same'));
+    const logits = tf.matMul(h.reshape([3, -1]), wd as tf.Tensor2D);
+    return tf.losses.softmaxCrossEntropy(tf.oneHot([0, 3, 6], 7), logits);
+  };
+  const gs = tf.grads(loss as (...t: tf.Tensor[]) => tf.Tensor)(tensors);
+  const out: Record<string, Float32Array> = {};
+  for (let i = 0; i < names.length; i++) out[names[i]] = (await gs[i].data()) as Float32Array;
+  tf.dispose([...gs, ...tensors]);
+  return out;
+}
+
+function maxRelError(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+test.serial('wasm and cpu training kernels match the reference kernels on conv-net gradients', async (t) => {
+  const references: Record<string, Record<string, Float32Array>> = { 'stock cpu': await gradsOn('cpu') };
+  try {
+    require('@tensorflow/tfjs-node');
+    references.tensorflow = await gradsOn('tensorflow');
+  } catch {
+    t.log('tfjs-node is not built here: comparing with the stock cpu kernels only');
+  }
+  registerTrainingKernels('cpu');
+  registerTrainingKernels('wasm');
+  const ours = { cpu: await gradsOn('cpu'), wasm: await gradsOn('wasm') };
+  for (const [refName, ref] of Object.entries(references)) {
+    for (const [backend, grads] of Object.entries(ours)) {
+      for (const k of Object.keys(INPUTS)) {
+        t.is(grads[k].length, ref[k].length);
+        const err = maxRelError(grads[k], ref[k]);
+        t.true(err < 1e-5, `${backend} d/d${k} vs ${refName}: relative error ${err}`);
+      }
+    }
+  }
+  // The check has teeth: the gradients are not all zero.
+  t.true(Math.max(...ours.wasm.w1.map(Math.abs)) > 1e-4);
+});
+
+test.serial('training kernels leak no tensors', async (t) => {
+  registerTrainingKernels('wasm');
+  await tf.setBackend('wasm');
+  const x = tf.tensor(INPUTS.x.values, INPUTS.x.shape as [number, number, number, number]);
+  const w = tf.tensor(INPUTS.w1.values, INPUTS.w1.shape as [number, number, number, number]);
+  const before = tf.memory().numTensors;
+  const bytesBefore = tf.memory().numBytes;
+  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w]);
+  tf.dispose(g);
+  t.is(tf.memory().numTensors, before);
+  t.is(tf.memory().numBytes, bytesBefore);
+  tf.dispose([x, w]);
+});
+
+test('a backend that is not registered is a clear error', (t) => {
+  t.throws(() => registerTrainingKernels('tpu' as 'cpu'), { message: /backend 'tpu' is not registered/ });
+});
