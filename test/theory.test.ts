@@ -1,0 +1,119 @@
+// Section 2 of the paper: closed forms against Monte Carlo, Theorem 2.1's bound, Theorem 2.2's SVMs.
+import test from 'ava';
+import { normalCdf } from '../lib/theory/normal';
+import { sampleD } from '../lib/theory/distribution';
+import { averagingClassifier, empiricalAccuracy, linearAccuracy, robustClassifier, weightedClassifier } from '../lib/theory/linear';
+import { theorem21Bound, tradeoffCurve } from '../lib/theory/tradeoff';
+import { robustWeightShare, trainSvm } from '../lib/theory/svm';
+import { seededRng } from '../lib/theory/random';
+import { TheoryParams } from '../lib/theory/params';
+
+test('normalCdf matches tabulated values, far into the tails', (t) => {
+  const table: [number, number][] = [
+    [0, 0.5], [1, 0.8413447460685429], [1.959963984540054, 0.975], [-3, 0.0013498980316301],
+    [3, 0.9986501019683699], [-5, 2.866515718791939e-7], [-8, 6.22096057427178e-16], [-2.5, 0.006209665325776132],
+  ];
+  for (const [z, want] of table) t.true(Math.abs(normalCdf(z) - want) <= 1e-12 + 1e-9 * want, `Phi(${z}) = ${normalCdf(z)}, want ${want}`);
+});
+
+test('sampling is seeded and has the distribution\'s moments', (t) => {
+  const params = { p: 0.8, d: 20, eta: 0.5 };
+  const a = sampleD(params, 4000, 7);
+  t.deepEqual(a.x, sampleD(params, 4000, 7).x);
+  t.notDeepEqual(a.x, sampleD(params, 4000, 8).x);
+  let agree = 0;
+  let weak = 0;
+  for (let i = 0; i < a.n; i++) {
+    if (a.x[i * a.dim] === a.y[i]) agree++;
+    for (let j = 1; j < a.dim; j++) weak += a.x[i * a.dim + j] * a.y[i];
+  }
+  const n = a.n;
+  t.true(Math.abs(agree / n - 0.8) < 4 * Math.sqrt(0.16 / n), `P(x1 = y) = ${agree / n}`);
+  t.true(Math.abs(weak / (n * 20) - 0.5) < 4 / Math.sqrt(n * 20), `E[y x_j] = ${weak / (n * 20)}`);
+});
+
+test('closed-form accuracies agree with Monte Carlo within 4 standard errors', (t) => {
+  const rng = seededRng(3);
+  const cases: [TheoryParams, number][] = [[{ p: 0.95, d: 100, eta: 3 / 10 }, 20000], [{ p: 0.7, d: 1000, eta: 0.05 }, 4000]];
+  for (const [params, n] of cases) {
+    const data = sampleD(params, n, 11);
+    const random = Float64Array.from({ length: params.d + 1 }, () => rng.normal());
+    const classifiers = { averaging: averagingClassifier(params.d), robust: robustClassifier(params.d), weighted: weightedClassifier(params.d, 1.2), random };
+    for (const [name, w] of Object.entries(classifiers)) {
+      for (const eps of [0, params.eta, 2 * params.eta, 0.9, 1.5]) {
+        const exact = linearAccuracy(w, params, eps);
+        const mc = empiricalAccuracy(w, data, eps);
+        const se = Math.sqrt(Math.max(exact * (1 - exact), 1e-12) / n);
+        t.true(Math.abs(mc.accuracy - exact) <= 4 * se, `${name} d=${params.d} eps=${eps}: closed form ${exact}, Monte Carlo ${mc.accuracy} (se ${se})`);
+      }
+    }
+  }
+});
+
+test('the paper\'s example: p = 0.95, eta = 3/sqrt(d)', (t) => {
+  const d = 1000;
+  const params = { p: 0.95, d, eta: 3 / Math.sqrt(d) };
+  const avg = averagingClassifier(d);
+  t.true(linearAccuracy(avg, params) > 0.99);
+  t.true(linearAccuracy(avg, params, 2 * params.eta) < 0.01);
+  t.true(Math.abs(linearAccuracy(avg, params) - normalCdf(3)) < 1e-12);
+  t.is(linearAccuracy(robustClassifier(d), params), 0.95);
+  t.is(linearAccuracy(robustClassifier(d), params, 2 * params.eta), 0.95);
+  t.is(linearAccuracy(robustClassifier(d), params, 1), 0);
+});
+
+test('Theorem 2.1 holds for every classifier evaluated, at every eps >= 2 eta, and is tight for sign(x1)', (t) => {
+  const rng = seededRng(5);
+  for (const params of [{ p: 0.95, d: 1000, eta: 3 / Math.sqrt(1000) }, { p: 0.6, d: 10, eta: 0.4 }, { p: 0.99, d: 200, eta: 0.05 }]) {
+    const classifiers = [
+      ...Array.from({ length: 41 }, (_, i) => weightedClassifier(params.d, (i / 40) * (Math.PI / 2))),
+      ...Array.from({ length: 20 }, () => Float64Array.from({ length: params.d + 1 }, () => rng.normal())),
+    ];
+    for (const k of [2, 2.5, 4, 10]) {
+      const eps = k * params.eta;
+      for (const w of classifiers) {
+        const std = linearAccuracy(w, params);
+        const rob = linearAccuracy(w, params, eps);
+        t.true(rob <= theorem21Bound(params.p, std) + 1e-12, `p=${params.p} eps=${eps}: std ${std}, robust ${rob}`);
+      }
+    }
+    const r = robustClassifier(params.d);
+    t.true(Math.abs(linearAccuracy(r, params, 2 * params.eta) - theorem21Bound(params.p, linearAccuracy(r, params))) < 1e-12);
+  }
+  // Below 2 eta the theorem is silent, and indeed classifiers beat its bound there.
+  const params = { p: 0.95, d: 1000, eta: 3 / Math.sqrt(1000) };
+  const beaten = tradeoffCurve(params, 0.5 * params.eta).some((pt) => pt.robust > theorem21Bound(params.p, pt.standard));
+  t.true(beaten);
+});
+
+test('Theorem 2.2: the standard SVM is accurate and brittle, the adversarial one robust at about p', (t) => {
+  const d = 1000;
+  const params = { p: 0.95, d, eta: 4 / Math.sqrt(d) };
+  const data = sampleD(params, 2000, 1);
+  const eps = 2 * params.eta;
+  const standard = trainSvm(data, { epsTrain: 0 }).w;
+  t.true(linearAccuracy(standard, params) > 0.99);
+  t.true(linearAccuracy(standard, params, eps) < 0.01);
+  t.true(robustWeightShare(standard) < 0.05);
+  const adversarial = trainSvm(data, { epsTrain: eps }).w;
+  t.true(Math.abs(linearAccuracy(adversarial, params) - params.p) < 0.01);
+  t.true(Math.abs(linearAccuracy(adversarial, params, eps) - params.p) < 0.01);
+  t.true(robustWeightShare(adversarial) > 0.9);
+});
+
+test('bad parameters get errors that name them', (t) => {
+  const ok = { p: 0.9, d: 10, eta: 0.1 };
+  const w = averagingClassifier(10);
+  t.throws(() => sampleD({ ...ok, p: 1.2 }, 10, 1), { message: 'p must be a number in [0.5, 1], got 1.2' });
+  t.throws(() => sampleD({ ...ok, p: 0.3 }, 10, 1), { message: /p must be a number in \[0.5, 1\]/ });
+  t.throws(() => sampleD({ ...ok, p: 'a' as unknown as number }, 10, 1), { message: /p must be a number in \[0.5, 1\], got a/ });
+  t.throws(() => sampleD({ ...ok, d: 0 }, 10, 1), { message: 'd must be an integer >= 1, got 0' });
+  t.throws(() => sampleD({ ...ok, d: 2.5 }, 10, 1), { message: /d must be an integer/ });
+  t.throws(() => sampleD({ ...ok, eta: 0 }, 10, 1), { message: 'eta must be a number > 0, got 0' });
+  t.throws(() => sampleD({ ...ok, eta: NaN }, 10, 1), { message: /eta must be a number > 0/ });
+  t.throws(() => linearAccuracy(w, ok, -0.1), { message: 'eps must be a number >= 0, got -0.1' });
+  t.throws(() => linearAccuracy(averagingClassifier(5), ok), { message: /weights have 6 entries, D\(p, eta, d=10\) has 11 features/ });
+  t.throws(() => trainSvm(sampleD(ok, 10, 1), { epsTrain: -1 }), { message: 'epsTrain must be a number >= 0, got -1' });
+  t.throws(() => tradeoffCurve(ok, -1), { message: /eps must be a number >= 0/ });
+  t.throws(() => theorem21Bound(0.9, 1.5), { message: /standard accuracy must be in \[0, 1\]/ });
+});
