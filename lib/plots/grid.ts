@@ -1,0 +1,67 @@
+// Image grids drawn with node-canvas to PNG: digits, photos, gradients, each with a caption.
+import { createCanvas } from 'canvas';
+
+/** A batch of images, row-major [N, H, W, C] with C = 1 (gray) or 3 (RGB), values in [0, 1]. */
+export interface Images {
+  shape: [number, number, number, number];
+  data: ArrayLike<number>;
+}
+
+export interface GridOptions {
+  /** Images per row (default: all in one row, at most 10). */
+  cols?: number;
+  /** Pixels per image pixel (default: 3 for images under 64 px, else 1). */
+  scale?: number;
+  /** One caption under each image. */
+  labels?: string[];
+  /** A heading above the grid. */
+  title?: string;
+}
+
+const PAD = 4;
+const FONT_PX = 12;
+
+export function imageGrid(images: Images, opts: GridOptions = {}): Buffer {
+  const [n, h, w, c] = images.shape;
+  if (images.shape.length !== 4 || ![1, 3].includes(c)) {
+    throw new Error(`imageGrid takes images [N, H, W, C] with C = 1 or 3, got [${images.shape.join(', ')}]`);
+  }
+  if (images.data.length !== n * h * w * c) {
+    throw new Error(`imageGrid: shape [${images.shape.join(', ')}] needs ${n * h * w * c} values, got ${images.data.length}`);
+  }
+  if (opts.labels && opts.labels.length !== n) throw new Error(`imageGrid: ${opts.labels.length} labels for ${n} images`);
+  const cols = Math.max(1, Math.min(n, opts.cols ?? Math.min(n, 10)));
+  const rows = Math.ceil(n / cols);
+  const scale = opts.scale ?? (Math.max(h, w) < 64 ? 3 : 1);
+  const labelH = opts.labels ? FONT_PX + 6 : 0;
+  const titleH = opts.title ? FONT_PX + 10 : 0;
+  const cellW = w * scale + PAD;
+  const cellH = h * scale + PAD + labelH;
+  const canvas = createCanvas(cols * cellW + PAD, titleH + rows * cellH + PAD);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = 'white';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = 'black';
+  ctx.font = `${FONT_PX}px sans-serif`;
+  ctx.textAlign = 'center';
+  if (opts.title) ctx.fillText(opts.title, canvas.width / 2, FONT_PX + 2);
+
+  const tile = ctx.createImageData(w, h);
+  const scratch = createCanvas(w, h);
+  ctx.imageSmoothingEnabled = false;
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < h * w; i++) {
+      for (let ch = 0; ch < 3; ch++) {
+        const v = images.data[(k * h * w + i) * c + (c === 1 ? 0 : ch)];
+        tile.data[i * 4 + ch] = Math.round(255 * Math.min(1, Math.max(0, v)));
+      }
+      tile.data[i * 4 + 3] = 255;
+    }
+    scratch.getContext('2d').putImageData(tile, 0, 0);
+    const x = PAD + (k % cols) * cellW;
+    const y = titleH + PAD + Math.floor(k / cols) * cellH;
+    ctx.drawImage(scratch, x, y, w * scale, h * scale);
+    if (opts.labels) ctx.fillText(opts.labels[k], x + (w * scale) / 2, y + h * scale + FONT_PX + 1);
+  }
+  return canvas.toBuffer('image/png');
+}

@@ -1,0 +1,29 @@
+// Showing figures and images in a tslab notebook.
+import type * as tslab from 'tslab';
+import { Figure, figureHtml, plotlyBundleHtml } from './figure';
+
+function display(): tslab.Display {
+  // Required lazily: outside a kernel tslab's display throws "Not ready", and tests never call this.
+  const { display: d } = require('tslab') as typeof tslab;
+  return d;
+}
+
+let bundleShown = false;
+
+/**
+ * Displays a plotly figure. The first figure of a kernel session carries the plotly.js bundle,
+ * so a notebook (and its handout) holds the bundle exactly once.
+ */
+export function show(fig: Figure): void {
+  const html = figureHtml(fig);
+  display().html(bundleShown ? html : `${plotlyBundleHtml()}\n${html}`);
+  bundleShown = true;
+}
+
+export function showPng(png: Uint8Array): void {
+  display().png(png);
+}
+
+export function showMarkdown(md: string): void {
+  display().markdown(md);
+}

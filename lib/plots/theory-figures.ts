@@ -1,0 +1,172 @@
+// The figures of the theory chapter (Section 2), built from lib/theory's closed forms and rows.
+import { AccuracyRow, SvmRow } from '../theory/experiments';
+import { averagingClassifier, linearAccuracy, robustClassifier } from '../theory/linear';
+import { checkParams, TheoryParams } from '../theory/params';
+import { boundApplies, theorem21Bound, tradeoffCurve } from '../theory/tradeoff';
+import type { Figure, Trace } from './figure';
+import { markdownTable } from './table';
+import { sliderFigure } from './slider';
+
+const COLORS = { averaging: '#d62728', robust: '#1f77b4', weighted: '#2ca02c', bound: '#444444', adv: '#9467bd' };
+
+const fmt = (v: number, digits = 3) => v.toFixed(digits);
+const inEta = (eps: number, eta: number) => `${fmt(eps / eta, 2)}η`;
+
+/** An eps grid from 0 to `upTo` eta, that contains eta and 2 eta exactly. */
+export function epsGrid(eta: number, upTo = 3, perEta = 4): number[] {
+  return Array.from({ length: upTo * perEta + 1 }, (_, i) => (i / perEta) * eta);
+}
+
+function gaussian(xs: number[], mean: number, sd: number): number[] {
+  return xs.map((x) => Math.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * Math.sqrt(2 * Math.PI)));
+}
+
+/**
+ * For y = +1, the averaging classifier sees m = mean(x2..x_{d+1}) ~ N(eta, 1/d). The adversary moves
+ * every weak feature by -eps, so m ~ N(eta - eps, 1/d): the shaded mass right of 0 is what stays correct.
+ */
+export function weakFeatureFigure(params: TheoryParams, epsValues: number[]): Figure {
+  const { d, eta } = checkParams(params);
+  const sd = 1 / Math.sqrt(d);
+  const lo = -3 * eta - 4 * sd;
+  const hi = eta + 4 * sd;
+  const xs = Array.from({ length: 301 }, (_, i) => lo + ((hi - lo) * i) / 300);
+  const avg = averagingClassifier(d);
+  return sliderFigure({
+    values: epsValues,
+    label: 'ε = ',
+    format: (eps) => `${fmt(eps)} (${inEta(eps, eta)})`,
+    initial: Math.max(0, epsValues.findIndex((e) => Math.abs(e - 2 * eta) < 1e-12)),
+    fixed: [{ x: xs, y: gaussian(xs, eta, sd), name: 'clean: N(η, 1/d)', mode: 'lines', line: { color: COLORS.robust } }],
+    frame: (eps) => {
+      const ys = gaussian(xs, eta - eps, sd);
+      return [
+        { x: xs, y: ys, name: 'attacked: N(η − ε, 1/d)', mode: 'lines', line: { color: COLORS.averaging } },
+        { x: xs.filter((x) => x > 0), y: ys.filter((_, i) => xs[i] > 0), name: 'still classified +1', fill: 'tozeroy', mode: 'none', fillcolor: 'rgba(214,39,40,0.3)' },
+      ];
+    },
+    title: (eps) => `Averaging classifier, y = +1: robust accuracy ${fmt(100 * linearAccuracy(avg, params, eps), 2)}% at ε = ${inEta(eps, eta)}`,
+    layout: {
+      xaxis: { title: { text: 'mean of the weak features x₂ … x₍d₊₁₎' } },
+      yaxis: { title: { text: 'density' } },
+      shapes: [{ type: 'line', x0: 0, x1: 0, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dot', color: '#888' } }],
+    },
+  });
+}
+
+/** Closed forms as lines, Monte Carlo estimates as points with 2-standard-error bars. */
+export function accuracyVsEpsFigure(rows: AccuracyRow[], params: TheoryParams, n: number): Figure {
+  const { eta } = checkParams(params);
+  const names = [...new Set(rows.map((r) => r.classifier))];
+  const data: Trace[] = names.flatMap((name, k) => {
+    const rs = rows.filter((r) => r.classifier === name);
+    const color = Object.values(COLORS)[k % 5];
+    return [
+      { x: rs.map((r) => r.eps), y: rs.map((r) => r.closedForm), name: `${name}: closed form`, mode: 'lines', line: { color } },
+      {
+        x: rs.map((r) => r.eps), y: rs.map((r) => r.monteCarlo), name: `${name}: Monte Carlo`, mode: 'markers', marker: { color, size: 7 },
+        error_y: { type: 'data', array: rs.map((r) => 2 * r.se), visible: true }, showlegend: false,
+      },
+    ];
+  });
+  const vline = (x: number, text: string) => ({ type: 'line', x0: x, x1: x, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dot', color: '#888' }, label: { text } });
+  return {
+    data,
+    layout: {
+      title: { text: `Accuracy under an ℓ∞ adversary (p = ${params.p}, d = ${params.d}, η = ${fmt(eta)}; points: ${n} samples)` },
+      xaxis: { title: { text: 'ε' } },
+      yaxis: { title: { text: 'accuracy' }, range: [-0.02, 1.02] },
+      shapes: [vline(eta, 'ε = η'), vline(2 * eta, 'ε = 2η')],
+    },
+  };
+}
+
+/**
+ * Theorem 2.1 as a picture: (standard, robust) accuracy of the weighted classifiers
+ * sign(cos θ x1 + sin θ/√d Σ x_j), against the bound robust <= p/(1-p) (1 - standard), over eps.
+ */
+export function tradeoffFigure(params: TheoryParams, epsValues: number[]): Figure {
+  const { p, d, eta } = checkParams(params);
+  const std = Array.from({ length: 201 }, (_, i) => 0.5 + i / 400); // 0.5 .. 1
+  const avg = averagingClassifier(d);
+  const rob = robustClassifier(d);
+  const point = (name: string, w: Float64Array, eps: number, color: string): Trace => ({
+    x: [linearAccuracy(w, params)], y: [linearAccuracy(w, params, eps)], name, mode: 'markers', marker: { color, size: 12, symbol: 'diamond' },
+  });
+  return sliderFigure({
+    values: epsValues,
+    label: 'ε = ',
+    format: (eps) => `${fmt(eps)} (${inEta(eps, eta)})`,
+    initial: Math.max(0, epsValues.findIndex((e) => Math.abs(e - 2 * eta) < 1e-12)),
+    fixed: [{
+      x: std, y: std.map((s) => theorem21Bound(p, s)), name: 'Theorem 2.1 bound p/(1−p)·δ (for ε ≥ 2η)',
+      mode: 'lines', line: { color: COLORS.bound, dash: 'dash' }, fill: 'tozeroy', fillcolor: 'rgba(0,0,0,0.04)',
+    }],
+    frame: (eps) => {
+      const curve = tradeoffCurve(params, eps);
+      return [
+        {
+          x: curve.map((c) => c.standard), y: curve.map((c) => c.robust), name: 'sign(cos θ·x₁ + sin θ/√d·Σxⱼ), θ from 0 to π/2',
+          mode: 'lines+markers', marker: { size: 4, color: curve.map((c) => c.theta), colorscale: 'Viridis' }, line: { color: COLORS.weighted },
+          text: curve.map((c) => `θ = ${fmt(c.theta, 2)}`),
+        },
+        point('robust classifier sign(x₁)', rob, eps, COLORS.robust),
+        point('averaging classifier', avg, eps, COLORS.averaging),
+      ];
+    },
+    title: (eps) => `Standard vs robust accuracy at ε = ${inEta(eps, eta)}: ${boundApplies(params, eps) ? 'Theorem 2.1 applies' : 'below 2η the theorem is silent'}`,
+    layout: {
+      // Zoom to where the classifiers are: between sign(x1) at p and the averaging classifier near 1.
+      xaxis: { title: { text: 'standard accuracy 1 − δ' }, range: [Math.max(0.5, p - 0.03), 1.002] },
+      yaxis: { title: { text: 'robust accuracy' }, range: [0, 1.02] },
+      legend: { x: 0.01, y: 0.01, bgcolor: 'rgba(255,255,255,0.8)' },
+    },
+  });
+}
+
+/** Theorem 2.2: where the SVM puts its weight, and what that does to its accuracy, as eps_train grows. */
+export function svmFigure(rows: SvmRow[], params: TheoryParams, nTrain: number): Figure {
+  const { p, eta } = checkParams(params);
+  const x = rows.map((r) => r.epsTrain / eta);
+  const epsTest = rows[0]?.epsTest ?? 0;
+  return {
+    data: [
+      { x, y: rows.map((r) => r.robustShare), name: 'share of ‖w‖₁ on x₁', mode: 'lines+markers', line: { color: COLORS.robust } },
+      { x, y: rows.map((r) => r.standard), name: 'standard accuracy', mode: 'lines+markers', xaxis: 'x2', yaxis: 'y2', line: { color: COLORS.weighted } },
+      { x, y: rows.map((r) => r.robust), name: `robust accuracy at ε = ${inEta(epsTest, eta)}`, mode: 'lines+markers', xaxis: 'x2', yaxis: 'y2', line: { color: COLORS.averaging } },
+      { x: [x[0], x[x.length - 1]], y: [p, p], name: `p = ${p}`, mode: 'lines', xaxis: 'x2', yaxis: 'y2', line: { color: COLORS.bound, dash: 'dot' } },
+    ],
+    layout: {
+      title: { text: `Soft-margin SVMs trained on ${nTrain} samples (d = ${params.d}, η = ${fmt(eta)})` },
+      grid: { rows: 1, columns: 2, pattern: 'independent' },
+      xaxis: { title: { text: 'ε_train / η' } },
+      yaxis: { title: { text: 'weight on x₁ (ℓ₁ share)' }, range: [0, 1.05] },
+      xaxis2: { title: { text: 'ε_train / η' } },
+      yaxis2: { title: { text: 'accuracy' }, range: [0, 1.05] },
+      legend: { orientation: 'h', y: -0.25 },
+      height: 460,
+    },
+  };
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+/** Standard accuracy and robust accuracy at eps = 2 eta of each classifier, closed form beside Monte Carlo. */
+export function accuracySummary(rows: AccuracyRow[], eta: number): string {
+  const at = (name: string, eps: number) => rows.find((r) => r.classifier === name && Math.abs(r.eps - eps) < 1e-12);
+  const names = [...new Set(rows.map((r) => r.classifier))];
+  return markdownTable(
+    ['classifier', 'standard: closed form', 'standard: Monte Carlo', 'robust at ε = 2η: closed form', 'robust at ε = 2η: Monte Carlo'],
+    names.map((name) => {
+      const [s, r] = [at(name, 0), at(name, 2 * eta)];
+      if (!s || !r) throw new Error(`accuracySummary: the rows for ${name} have no eps = 0 or eps = 2 eta`);
+      return [name, pct(s.closedForm), `${pct(s.monteCarlo)} ± ${pct(s.se)}`, pct(r.closedForm), `${pct(r.monteCarlo)} ± ${pct(r.se)}`];
+    }));
+}
+
+/** The standard SVM (eps_train = 0) against every adversarially trained one. */
+export function svmSummary(rows: SvmRow[], eta: number): string {
+  return markdownTable(
+    ['SVM', 'ε_train', 'weight share on x₁', 'standard accuracy', `robust accuracy at ε = ${inEta(rows[0]?.epsTest ?? 0, eta)}`],
+    rows.map((r) => [r.epsTrain === 0 ? 'standard' : 'adversarial', inEta(r.epsTrain, eta), r.robustShare.toFixed(3), pct(r.standard), pct(r.robust)]));
+}

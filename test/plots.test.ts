@@ -1,0 +1,70 @@
+// Figures, sliders, image grids and CSV files.
+import test from 'ava';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadImage, createCanvas } from 'canvas';
+import { figureHtml, plotlyBundleHtml } from '../lib/plots/figure';
+import { sliderFigure } from '../lib/plots/slider';
+import { imageGrid } from '../lib/plots/grid';
+import { readCsv, writeCsv } from '../lib/io/csv';
+
+test('a figure is a div and a script that waits for Plotly, with no way out of its <script>', (t) => {
+  const html = figureHtml({ data: [{ x: [1, 2], y: [3, 4], name: '</script><b>' }] });
+  t.regex(html, /<div class="at-odds-figure" id="fig-[0-9a-f]{12}"/);
+  t.false(html.slice(html.indexOf('<script>') + 8).includes('</script><b>'));
+  t.is(html, figureHtml({ data: [{ x: [1, 2], y: [3, 4], name: '</script><b>' }] }), 'deterministic');
+  const bundle = plotlyBundleHtml();
+  t.true(bundle.length > 1e6 && bundle.length < 2e6, `bundle is ${bundle.length} bytes`);
+  t.is(bundle.match(/<\/script/gi)?.length, 1, 'only the closing tag');
+});
+
+test('a slider shows exactly one frame at each step, plus the fixed traces', (t) => {
+  const fig = sliderFigure({
+    values: [0, 0.1, 0.2],
+    label: 'eps = ',
+    fixed: [{ name: 'bound' }],
+    frame: (eps) => [{ name: `a${eps}` }, { name: `b${eps}` }],
+    title: (eps) => `at ${eps}`,
+    initial: 1,
+  });
+  t.is(fig.data.length, 1 + 3 * 2);
+  const steps = (fig.layout!.sliders as { steps: { args: [{ visible: boolean[] }, object] }[] }[])[0].steps;
+  t.deepEqual(steps[2].args[0].visible, [true, false, false, false, false, true, true]);
+  t.deepEqual(steps[2].args[1], { 'title.text': 'at 0.2' });
+  t.deepEqual(fig.data.map((d) => d.visible), [undefined, false, false, true, true, false, false]);
+  t.throws(() => sliderFigure({ values: [1, 2], label: '', frame: (v) => Array(v).fill({}) }), { message: /frame 1 has 2 traces, frame 0 has 1/ });
+  t.throws(() => sliderFigure({ values: [], label: '', frame: () => [] }), { message: /at least one value/ });
+});
+
+test('an image grid puts each image, scaled, in its cell', async (t) => {
+  // Two 2x2 gray images: all black, and all white.
+  const png = imageGrid({ shape: [2, 2, 2, 1], data: [0, 0, 0, 0, 1, 1, 1, 1] }, { scale: 10, labels: ['black', 'white'] });
+  const img = await loadImage(png);
+  t.is(img.width, 2 * (20 + 4) + 4);
+  const ctx = createCanvas(img.width, img.height).getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const at = (x: number, y: number) => Array.from(ctx.getImageData(x, y, 1, 1).data);
+  t.deepEqual(at(4 + 10, 4 + 10), [0, 0, 0, 255]);
+  t.deepEqual(at(4 + 24 + 10, 4 + 10), [255, 255, 255, 255]);
+  const rgb = imageGrid({ shape: [1, 1, 1, 3], data: [1, 0, 0.5] }, { scale: 8 });
+  const red = createCanvas(20, 20).getContext('2d');
+  red.drawImage(await loadImage(rgb), 0, 0);
+  t.deepEqual(Array.from(red.getImageData(8, 8, 1, 1).data), [255, 0, 128, 255]);
+});
+
+test('an image grid rejects bad shapes and label counts', (t) => {
+  t.throws(() => imageGrid({ shape: [1, 2, 2, 2], data: new Float32Array(8) }), { message: /C = 1 or 3, got \[1, 2, 2, 2\]/ });
+  t.throws(() => imageGrid({ shape: [1, 2, 2, 1], data: new Float32Array(3) }), { message: /needs 4 values, got 3/ });
+  t.throws(() => imageGrid({ shape: [2, 2, 2, 1], data: new Float32Array(8) }, { labels: ['a'] }), { message: /1 labels for 2 images/ });
+});
+
+test('CSV round-trips typed rows, atomically', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'at-odds-csv-'));
+  const file = path.join(dir, 'sub', 'r.csv');
+  writeCsv(file, [{ eps: 0.1, acc: 0.99, model: 'standard', robust: false }, { eps: 0.3, acc: 0.5, model: 'a,b', robust: true }]);
+  t.deepEqual(readCsv(file), [{ eps: 0.1, acc: 0.99, model: 'standard', robust: false }, { eps: 0.3, acc: 0.5, model: 'a,b', robust: true }]);
+  t.deepEqual(fs.readdirSync(path.dirname(file)), ['r.csv'], 'no temporary file left behind');
+  t.throws(() => readCsv(path.join(dir, 'missing.csv')), { message: /no CSV file at .*missing\.csv/ });
+  t.throws(() => writeCsv(file, []), { message: /no rows/ });
+});
