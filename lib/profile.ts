@@ -17,6 +17,8 @@ const PROFILES: Record<Profile['name'], Profile> = {
   full: { name: 'full', theory: { monteCarlo: 100_000, svmTrain: 10_000, svmSteps: 1_000 } },
 };
 
+export const PROFILE_NAMES = Object.keys(PROFILES) as Profile['name'][];
+
 export function getProfile(name: string): Profile {
   const profile = PROFILES[name as Profile['name']];
   if (!profile) throw new Error(`profile must be one of ${Object.keys(PROFILES).join(', ')}, got '${name}'`);

@@ -32,10 +32,12 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     switch (name) {
       case 'node-gpu':
         if (!cudaDevicePresent()) return 'no CUDA device';
-        require.resolve('@tensorflow/tfjs-node-gpu');
+        process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
         require('@tensorflow/tfjs-node-gpu');
         break;
       case 'node':
+        // TensorFlow's C++ logging would otherwise fill every notebook with INFO lines.
+        process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
         require('@tensorflow/tfjs-node');
         break;
       case 'wasm':

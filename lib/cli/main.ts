@@ -2,11 +2,12 @@
 import { parseArgs } from 'util';
 import { setup } from '../setup';
 import { describeBackend, initBackend } from '../backend/init';
-import { runNotebooks } from './notebooks';
+import { openLab, runNotebooks } from './notebooks';
 
 const USAGE = `usage: at-odds <command>
   setup                         install what the notebooks need (idempotent)
   backend                       print the TensorFlow.js backend in use and why
+  lab                           open JupyterLab on the notebooks, with the tslab kernel
   notebooks <name...> | --all   execute notebooks and export their handouts
       [--profile quick|full] [--set key=value ...] [--out DIR]`;
 
@@ -21,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${describeBackend(choice.name)}: ${choice.reason}`);
       return 0;
     }
+    case 'lab':
+      return openLab(rest);
     case 'notebooks': {
       const { values, positionals } = parseArgs({
         args: rest,

@@ -2,11 +2,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { JUPYTER_DIR, NOTEBOOKS, OUTPUTS, venvBin } from '../paths';
+import { JUPYTER_DIR, NOTEBOOKS, OUTPUTS, ROOT, venvBin } from '../paths';
 import { jupyterEnv, jupyterReady } from '../setup/jupyter';
 import { findChromium, printToPdf } from '../handouts/chromium';
+import { PROFILE_NAMES } from '../profile';
 
-export const PROFILES = ['quick', 'full'] as const;
 
 export interface NotebookRun {
   names: string[];
@@ -41,8 +41,8 @@ function python(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 export async function runNotebooks(opts: NotebookRun): Promise<number> {
-  if (opts.profile && !(PROFILES as readonly string[]).includes(opts.profile)) {
-    throw new Error(`--profile must be one of ${PROFILES.join(', ')}, got '${opts.profile}'`);
+  if (opts.profile && !(PROFILE_NAMES as readonly string[]).includes(opts.profile)) {
+    throw new Error(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got '${opts.profile}'`);
   }
   const names = opts.all
     ? fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).sort()
@@ -82,4 +82,14 @@ export async function runNotebooks(opts: NotebookRun): Promise<number> {
   }
   console.log(summary.join('\n'));
   return 0;
+}
+
+/** JupyterLab with our kernel and our Jupyter data dir, so that notebooks we executed are trusted. */
+export function openLab(args: string[]): Promise<number> {
+  if (!jupyterReady()) throw new Error('Jupyter is not set up in .venv: run `npm run setup` first');
+  return new Promise((resolve, reject) => {
+    const p = spawn(venvBin('jupyter'), ['lab', `--notebook-dir=${ROOT}`, ...args], { stdio: 'inherit', env: jupyterEnv(OUTPUTS) });
+    p.on('error', reject);
+    p.on('close', (code) => resolve(code ?? 1));
+  });
 }

@@ -35,7 +35,7 @@ export function weakFeatureFigure(params: TheoryParams, epsValues: number[]): Fi
   return sliderFigure({
     values: epsValues,
     label: 'ε = ',
-    format: (eps) => `${fmt(eps)} (${inEta(eps, eta)})`,
+    format: (eps) => inEta(eps, eta),
     initial: Math.max(0, epsValues.findIndex((e) => Math.abs(e - 2 * eta) < 1e-12)),
     fixed: [{ x: xs, y: gaussian(xs, eta, sd), name: 'clean: N(η, 1/d)', mode: 'lines', line: { color: COLORS.robust } }],
     frame: (eps) => {
@@ -96,7 +96,7 @@ export function tradeoffFigure(params: TheoryParams, epsValues: number[]): Figur
   return sliderFigure({
     values: epsValues,
     label: 'ε = ',
-    format: (eps) => `${fmt(eps)} (${inEta(eps, eta)})`,
+    format: (eps) => inEta(eps, eta),
     initial: Math.max(0, epsValues.findIndex((e) => Math.abs(e - 2 * eta) < 1e-12)),
     fixed: [{
       x: std, y: std.map((s) => theorem21Bound(p, s)), name: 'Theorem 2.1 bound p/(1−p)·δ (for ε ≥ 2η)',

@@ -1,0 +1,115 @@
+// The notebook runner: execution on tslab, parameters, failures, and the handouts it exports.
+import test from 'ava';
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { atOdds, ROOT, tempDir } from './helpers/cli';
+import { jupyterEnv } from '../lib/setup/jupyter';
+import { venvBin } from '../lib/paths';
+import puppeteer from 'puppeteer-core';
+import { chromiumFlags, findChromium } from '../lib/handouts/chromium';
+
+const TRUSTED = 'import sys, nbformat; from nbformat.sign import NotebookNotary; print(NotebookNotary().check_signature(nbformat.read(sys.argv[1], 4)))';
+const fixture = (name: string) => path.join(ROOT, 'test', 'fixtures', name);
+const outputOf = (out: string, name: string) => JSON.parse(fs.readFileSync(path.join(out, 'notebooks', `${name}.ipynb`), 'utf8'));
+const streamText = (nb: { cells: { outputs?: { text?: string | string[] }[] }[] }, cell: number) =>
+  (nb.cells[cell].outputs ?? []).map((o) => [o.text ?? ''].flat().join('')).join('');
+
+let theoryOut = '';
+
+test.serial('the runner executes 01-theory and exports a self-contained handout with its figures', (t) => {
+  const out = tempDir('theory');
+  const r = atOdds(['notebooks', '01-theory', '--out', out], { AT_ODDS_OUTPUTS: out });
+  theoryOut = out;
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /\[01-theory\] cell 1\/\d+/);
+  t.regex(r.stdout, /\[01-theory\] executed in [\d.]+ s/);
+  const html = fs.readFileSync(path.join(out, 'handouts', '01-theory.html'), 'utf8');
+  t.true(html.length < 5e6, `handout is ${html.length} bytes`);
+  t.is(html.match(/class="at-odds-figure"/g)?.length, 4, 'four plotly figures');
+  t.is(html.match(/plotly\.js \(cartesian - minified\)/g)?.length, 1, 'plotly inlined once');
+  t.true(html.includes('window.MathJax'), 'MathJax configured inline');
+  t.notRegex(html, /<script[^>]+src=["']?https?:/, 'no script from the network');
+  t.notRegex(html, /<link[^>]+href=["']?https?:/, 'no stylesheet from the network');
+  t.regex(html, /Theorem 2\.1/);
+  t.false(html.includes('In&nbsp;['), 'no input prompts');
+  // The chapter also writes its data.
+  for (const csv of ['accuracy_vs_eps.csv', 'tradeoff.csv', 'svm.csv']) t.true(fs.existsSync(path.join(out, '01-theory', csv)), csv);
+  // Signed, so that Jupyter (started with our environment) trusts it and runs its plot scripts.
+  const check = spawnSync(venvBin('python'), ['-c', TRUSTED, path.join(out, 'notebooks', '01-theory.ipynb')], { env: jupyterEnv(out), encoding: 'utf8' });
+  t.is(check.stdout.trim(), 'True', check.stderr);
+});
+
+test.serial('the 01-theory handout works in a browser: plots render, sliders move, nothing loads from the network', async (t) => {
+  const html = path.join(theoryOut, 'handouts', '01-theory.html');
+  t.true(fs.existsSync(html), 'the handout of the previous test');
+  const chromium = findChromium();
+  if (!chromium) {
+    t.fail('no Chromium: install it (Debian: apt-get install chromium) or set AT_ODDS_CHROMIUM');
+    return;
+  }
+  const profile = tempDir('chromium');
+  const browser = await puppeteer.launch({ executablePath: chromium, args: chromiumFlags(profile), headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1100, height: 900 });
+    const remote: string[] = [];
+    page.on('request', (req) => {
+      if (!/^(file|data|about|blob):/.test(req.url())) remote.push(req.url());
+    });
+    await page.goto(`file://${html}`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 4, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('mjx-container').length > 10, { timeout: 30_000 });
+    const title = () => page.$eval('.at-odds-figure .gtitle', (el) => el.textContent ?? '');
+    const before = await title();
+    t.regex(before, /at ε = 2\.00η/);
+    // Drag the first slider to its left end: the figure must switch to eps = 0.
+    const rail = (await page.$('.at-odds-figure .slider-rail-touch-rect'))!;
+    await rail.scrollIntoView();
+    const box = (await rail.boundingBox())!;
+    await page.mouse.click(box.x + 3, box.y + box.height / 2);
+    await page.waitForFunction((b) => document.querySelector('.at-odds-figure .gtitle')?.textContent !== b, { timeout: 5_000 }, before);
+    t.regex(await title(), /robust accuracy 99\.\d+% at ε = 0\.00η/);
+    await page.screenshot({ path: path.join(theoryOut, 'handouts', '01-theory.png'), fullPage: false });
+    t.deepEqual(remote, [], 'requests that left the machine');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a failing cell stops the run, names the notebook and the cell, and exits non-zero', (t) => {
+  const out = tempDir('failing');
+  const r = atOdds(['notebooks', fixture('failing.ipynb'), '--out', out]);
+  t.not(r.code, 0);
+  t.regex(r.stderr, /\[failing\] FAILED at code cell 3 of 4 \(cell 4 of the notebook\): `throw new Error\('deliberate failure in the fixture'\);`/);
+  t.regex(r.stderr, /deliberate failure in the fixture/);
+  t.false(r.stdout.includes('never reached'));
+  t.false(fs.existsSync(path.join(out, 'handouts', 'failing.html')), 'no handout for a failed run');
+});
+
+test('--set injects values into the parameters cell', (t) => {
+  const out = tempDir('params');
+  const r = atOdds(['notebooks', fixture('parameters.ipynb'), '--out', out, '--set', 'p=0.9', '--set', 'label=from the runner', '--set', 'eta=0.25']);
+  t.is(r.code, 0, r.stderr);
+  const nb = outputOf(out, 'parameters');
+  t.deepEqual(JSON.parse(streamText(nb, 1)), { p: 0.9, d: 10, eta: 0.25, label: 'from the runner' });
+  t.deepEqual(nb.metadata.at_odds.parameters, { p: '0.9', label: 'from the runner', eta: '0.25' });
+});
+
+test('bad parameters are refused with a message that names them', (t) => {
+  const out = tempDir('badparams');
+  const unknown = atOdds(['notebooks', fixture('parameters.ipynb'), '--out', out, '--set', 'q=1']);
+  t.is(unknown.code, 2);
+  t.regex(unknown.stderr, /unknown parameter 'q': the parameters cell has p, d, eta, label/);
+  const notNumber = atOdds(['notebooks', fixture('parameters.ipynb'), '--out', out, '--set', 'p=abc']);
+  t.is(notNumber.code, 2);
+  t.regex(notNumber.stderr, /parameter p expects a number, got 'abc'/);
+  const outOfRange = atOdds(['notebooks', fixture('parameters.ipynb'), '--out', out, '--set', 'p=1.5']);
+  t.is(outOfRange.code, 1);
+  t.regex(outOfRange.stderr, /p must be a number in \[0\.5, 1\], got 1\.5/);
+  const badProfile = atOdds(['notebooks', '01-theory', '--profile', 'huge']);
+  t.is(badProfile.code, 1);
+  t.regex(badProfile.stderr, /--profile must be one of quick, full, got 'huge'/);
+  const noSuch = atOdds(['notebooks', '99-nothing']);
+  t.regex(noSuch.stderr, /no notebook '99-nothing': choose from 01-theory/);
+});
