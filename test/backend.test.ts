@@ -7,7 +7,10 @@ import { nodeCan } from '../lib/setup/shell';
 test('the backend is the fastest that starts, and says why', (t) => {
   const r = atOdds(['backend'], { AT_ODDS_BACKEND: '' });
   t.is(r.code, 0, r.stderr);
-  if (fs.existsSync('/dev/nvidia0')) return t.pass('a GPU machine: node-gpu may win');
+  if (fs.existsSync('/dev/nvidia0')) {
+    t.pass('a GPU machine: node-gpu may win');
+    return;
+  }
   // Without a GPU: tfjs-node wherever its binding loads (set-up builds it), else wasm, saying why.
   const nodeLoads = nodeCan("require('@tensorflow/tfjs-node')", ROOT);
   t.regex(r.stdout, nodeLoads
