@@ -6,6 +6,10 @@ export const ROOT = path.resolve(__dirname, '..');
 export const OUTPUTS = path.resolve(process.env.AT_ODDS_OUTPUTS ?? path.join(ROOT, 'outputs'));
 export const NOTEBOOKS = path.join(ROOT, 'notebooks');
 export const CACHE = path.join(ROOT, '.cache');
+/** Downloaded data sets (AT_ODDS_DATA_CACHE moves it). */
+export const DATA_CACHE = path.resolve(process.env.AT_ODDS_DATA_CACHE ?? path.join(ROOT, 'data', 'cache'));
+/** Small samples committed to the repository, so that the quick profile and the tests need no download. */
+export const DATA_SAMPLES = path.join(ROOT, 'data', 'samples');
 export const VENV = path.join(ROOT, '.venv');
 export const JUPYTER_DIR = path.join(ROOT, 'jupyter');
 export const venvBin = (name: string) => path.join(VENV, 'bin', name);

@@ -2,7 +2,7 @@
 // One file beside the folder, not an index.ts inside it: tslab resolves `./lib/theory` only to a file.
 export * from './theory/params';
 export * from './theory/normal';
-export * from './theory/random';
+export * from './random';
 export * from './theory/distribution';
 export * from './theory/linear';
 export * from './theory/tradeoff';

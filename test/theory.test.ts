@@ -5,7 +5,7 @@ import { sampleD } from '../lib/theory/distribution';
 import { averagingClassifier, empiricalAccuracy, linearAccuracy, robustClassifier, weightedClassifier } from '../lib/theory/linear';
 import { theorem21Bound, tradeoffCurve } from '../lib/theory/tradeoff';
 import { robustWeightShare, trainSvm } from '../lib/theory/svm';
-import { seededRng } from '../lib/theory/random';
+import { seededRng } from '../lib/random';
 import { TheoryParams } from '../lib/theory/params';
 
 test('normalCdf matches tabulated values, far into the tails', (t) => {

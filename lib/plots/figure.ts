@@ -45,7 +45,8 @@ const DEFAULT_LAYOUT: Layout = {
 export function figureHtml(fig: Figure): string {
   const spec = {
     data: fig.data,
-    layout: { ...DEFAULT_LAYOUT, ...fig.layout },
+    // Titles start at the left, clear of plotly's toolbar at the top right.
+    layout: { ...DEFAULT_LAYOUT, ...fig.layout, title: { x: 0.01, xanchor: 'left', ...(fig.layout?.title as object | undefined) } },
     config: { responsive: true, displaylogo: false, ...fig.config },
   };
   const json = scriptJson(spec);

@@ -1,7 +1,7 @@
 // The distribution D(p, eta, d) of Section 2:
 //   y ~ uniform{-1, +1},  x1 = +y w.p. p and -y otherwise,  x2..x_{d+1} ~ N(eta*y, 1) i.i.d.
 import { checkParams, TheoryParams } from './params';
-import { seededRng } from './random';
+import { seededRng } from '../random';
 
 export interface Sample {
   /** Row-major [n, d+1]: column 0 is the robust feature x1, columns 1..d the weak ones. */

@@ -43,3 +43,14 @@ export function seededRng(seed: number): Rng {
     },
   };
 }
+
+/** A seeded Fisher-Yates permutation of 0..n-1: the data order of one epoch. */
+export function permutation(n: number, seed: number): Int32Array {
+  const rng = seededRng(seed);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
