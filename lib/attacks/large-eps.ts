@@ -1,0 +1,34 @@
+// The paper's Figures 3 and 4: adversarial examples far outside the usual budget, towards a chosen
+// class. For a robust model they take on the features of that class; for a standard model they are noise.
+import * as tf from '@tensorflow/tfjs';
+import { Classifier } from '../models/classifier';
+import { Norm } from './threat';
+import { pgd } from './pgd';
+
+export interface LargeEpsOptions {
+  norm?: Norm;
+  eps?: number;
+  steps?: number;
+  stepSize?: number;
+}
+
+/**
+ * Targeted PGD from x towards `targets` [N] with a large budget. The defaults are the paper's l2
+ * setting on ImageNet-size inputs (eps 40, 40 steps of 1.5); pass smaller ones for MNIST.
+ */
+export function largeEpsExamples(model: Classifier, x: tf.Tensor4D, targets: tf.Tensor1D, opts: LargeEpsOptions = {}): tf.Tensor4D {
+  return pgd(model, x, targets, {
+    threat: opts.norm ?? 'l2', eps: opts.eps ?? 40, steps: opts.steps ?? 40, stepSize: opts.stepSize ?? 1.5,
+    randomStart: false, target: targets,
+  });
+}
+
+/** Frames from x to xAdv: [frames, N, H, W, C], frame k = x + k/(frames-1) (xAdv - x). */
+export function interpolate(x: tf.Tensor4D, xAdv: tf.Tensor4D, frames = 20): tf.Tensor5D {
+  if (!(Number.isInteger(frames) && frames >= 2)) throw new Error(`frames must be an integer >= 2, got ${frames}`);
+  if (x.shape.join() !== xAdv.shape.join()) throw new Error(`x [${x.shape}] and xAdv [${xAdv.shape}] differ in shape`);
+  return tf.tidy(() => {
+    const alpha = tf.linspace(0, 1, frames).reshape([frames, 1, 1, 1, 1]);
+    return tf.add(x.expandDims(0), tf.mul(alpha, tf.sub(xAdv, x).expandDims(0))) as tf.Tensor5D;
+  });
+}

@@ -1,0 +1,105 @@
+// Projected gradient descent (Madry et al. 2018): one loop for every threat model.
+//   x_0 = x (or a random point of the ball),   x_{t+1} = project(step(x_t, grad of the loss at x_t))
+import * as tf from '@tensorflow/tfjs';
+import { Classifier, logits } from '../models/classifier';
+import { Norm, ThreatModel, threatModel } from './threat';
+
+/** A loss to raise, per example: logits [N, K] and labels [N] -> [N]. */
+export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Tensor1D;
+
+export const crossEntropy: LossFn = (z, labels) =>
+  tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.logSoftmax(z), tf.oneHot(labels, z.shape[1])), -1)) as tf.Tensor1D);
+
+export interface PgdOptions {
+  /** 'linf' (default) or 'l2' with `eps`, or a ThreatModel. */
+  threat?: Norm | ThreatModel;
+  eps?: number;
+  steps: number;
+  stepSize: number;
+  /** Start at a random point of the ball (default true). */
+  randomStart?: boolean;
+  /** Runs from different random starts, keeping per example the worst case found (default 1). */
+  restarts?: number;
+  /** Targeted attack: lower the loss of these classes [N] instead of raising the loss of y. */
+  target?: tf.Tensor1D;
+  /** The loss to raise (default cross-entropy). */
+  loss?: LossFn;
+  /** Seed of the random starts; restart r uses seed + r. */
+  seed?: number;
+}
+
+function checkPositiveInt(name: string, v: number): void {
+  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${name} must be an integer >= 1, got ${v}`);
+}
+
+function checkInputs(x: tf.Tensor, y: tf.Tensor, threat: ThreatModel, target?: tf.Tensor): void {
+  if (x.rank !== 4) throw new Error(`inputs must be a batch [N, H, W, C], got shape [${x.shape}]`);
+  if (y.rank !== 1) throw new Error(`labels must be [N], got shape [${y.shape}]`);
+  if (x.shape[0] !== y.shape[0]) throw new Error(`mismatched batch sizes: ${x.shape[0]} inputs, ${y.shape[0]} labels`);
+  if (target && (target.rank !== 1 || target.shape[0] !== x.shape[0])) {
+    throw new Error(`mismatched batch sizes: ${x.shape[0]} inputs, target shape [${target.shape}]`);
+  }
+  const [lo, hi] = tf.tidy(() => [tf.min(x).dataSync()[0], tf.max(x).dataSync()[0]]);
+  if (lo < threat.bounds[0] || hi > threat.bounds[1]) {
+    throw new Error(`inputs must lie in [${threat.bounds}], found values in [${lo}, ${hi}]`);
+  }
+}
+
+/**
+ * An adversarial batch for `model` at x (labels y). Returns x_adv [N, H, W, C]; nothing else the
+ * call makes survives it.
+ */
+export function pgd(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: PgdOptions): tf.Tensor4D {
+  const threat = typeof opts.threat === 'object' ? opts.threat : threatModel(opts.threat ?? 'linf', opts.eps as number);
+  checkPositiveInt('steps', opts.steps);
+  const restarts = opts.restarts ?? 1;
+  checkPositiveInt('restarts', restarts);
+  if (!(opts.stepSize > 0)) throw new Error(`stepSize must be > 0, got ${opts.stepSize}`);
+  checkInputs(x, y, threat, opts.target);
+  const loss = opts.loss ?? crossEntropy;
+  const labels = opts.target ?? y;
+  // A targeted attack climbs the negative loss of the target class.
+  const objective = (xa: tf.Tensor4D) => {
+    const l = loss(logits(model, xa), labels);
+    return opts.target ? tf.neg(l) : l;
+  };
+  const gradient = tf.grad((xa: tf.Tensor) => tf.sum(objective(xa as tf.Tensor4D)));
+
+  const attack = (restart: number): tf.Tensor4D => {
+    let xa = opts.randomStart ?? true ? threat.randomPerturb(x, (opts.seed ?? 0) + restart) : tf.clone(x);
+    for (let i = 0; i < opts.steps; i++) {
+      const next = tf.tidy(() => threat.project(threat.step(xa, gradient(xa) as tf.Tensor4D, opts.stepSize), x));
+      xa.dispose();
+      xa = next;
+    }
+    return xa;
+  };
+
+  let best = attack(0);
+  for (let r = 1; r < restarts; r++) {
+    const candidate = attack(r);
+    const merged = tf.tidy(() => {
+      const score = (xa: tf.Tensor4D) => {
+        const z = logits(model, xa);
+        const pred = tf.argMax(z, -1);
+        const success = opts.target ? tf.equal(pred, opts.target) : tf.notEqual(pred, y);
+        return { success, value: opts.target ? tf.neg(loss(z, labels)) : loss(z, labels) };
+      };
+      const a = score(best);
+      const b = score(candidate);
+      // Worse for the model: fooled beats not fooled; between equals, the higher loss.
+      const take = tf.logicalOr(tf.logicalAnd(b.success, tf.logicalNot(a.success)),
+        tf.logicalAnd(tf.equal(b.success, a.success), tf.greater(b.value, a.value)));
+      return tf.where(tf.reshape(take, [-1, 1, 1, 1]).tile([1, ...x.shape.slice(1)]), candidate, best) as tf.Tensor4D;
+    });
+    best.dispose();
+    candidate.dispose();
+    best = merged;
+  }
+  return best;
+}
+
+/** The fast gradient sign method: one l_inf step of size eps from x. */
+export function fgsm(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: { eps: number }): tf.Tensor4D {
+  return pgd(model, x, y, { threat: 'linf', eps: opts.eps, steps: 1, stepSize: opts.eps, randomStart: false });
+}

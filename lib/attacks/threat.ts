@@ -1,0 +1,75 @@
+// Threat models: the set of perturbations an adversary may make, as three verbs (after MadryLab's
+// robustness library): project back into the set, step inside it, and start somewhere random in it.
+import * as tf from '@tensorflow/tfjs';
+
+export type Norm = 'linf' | 'l2';
+
+export interface ThreatModel {
+  readonly norm: Norm;
+  readonly eps: number;
+  /** The valid pixel range, [0, 1] unless the model says otherwise. */
+  readonly bounds: [number, number];
+  /** The nearest point to xAdv that is within eps of x and inside the pixel range. */
+  project(xAdv: tf.Tensor4D, x: tf.Tensor4D): tf.Tensor4D;
+  /** One step of size stepSize in the direction that raises the loss fastest under this norm. */
+  step(xAdv: tf.Tensor4D, grad: tf.Tensor4D, stepSize: number): tf.Tensor4D;
+  /** A random starting point within eps of x. */
+  randomPerturb(x: tf.Tensor4D, seed?: number): tf.Tensor4D;
+}
+
+function checkEps(eps: number): void {
+  if (!(typeof eps === 'number' && Number.isFinite(eps) && eps >= 0)) throw new Error(`eps must be a number >= 0, got ${eps}`);
+}
+
+function checkBounds(bounds: [number, number]): void {
+  if (!(bounds.length === 2 && bounds[0] < bounds[1])) throw new Error(`pixel bounds must be [min, max] with min < max, got [${bounds}]`);
+}
+
+/** Per-example l2 norms of a batch, shaped [N, 1, 1, 1] to broadcast back over it. */
+function l2Norms(t: tf.Tensor4D): tf.Tensor4D {
+  return tf.sqrt(tf.sum(tf.square(t), [1, 2, 3], true)) as tf.Tensor4D;
+}
+
+/** ||delta||_inf <= eps: every pixel moves by at most eps. */
+export function linf(eps: number, bounds: [number, number] = [0, 1]): ThreatModel {
+  checkEps(eps);
+  checkBounds(bounds);
+  return {
+    norm: 'linf', eps, bounds,
+    project: (xAdv, x) => tf.tidy(() =>
+      tf.clipByValue(tf.minimum(tf.maximum(xAdv, tf.sub(x, eps)), tf.add(x, eps)), bounds[0], bounds[1]) as tf.Tensor4D),
+    step: (xAdv, grad, stepSize) => tf.tidy(() => tf.add(xAdv, tf.mul(tf.sign(grad), stepSize)) as tf.Tensor4D),
+    randomPerturb: (x, seed) => tf.tidy(() =>
+      tf.clipByValue(tf.add(x, tf.randomUniform(x.shape, -eps, eps, 'float32', seed)), bounds[0], bounds[1]) as tf.Tensor4D),
+  };
+}
+
+/** ||delta||_2 <= eps, per example. */
+export function l2(eps: number, bounds: [number, number] = [0, 1]): ThreatModel {
+  checkEps(eps);
+  checkBounds(bounds);
+  return {
+    norm: 'l2', eps, bounds,
+    project: (xAdv, x) => tf.tidy(() => {
+      const delta = tf.sub(xAdv, x) as tf.Tensor4D;
+      const scale = tf.minimum(1, tf.div(eps, tf.add(l2Norms(delta), 1e-12)));
+      // Clipping to the pixel range moves each pixel towards x, so the result stays in the ball.
+      return tf.clipByValue(tf.add(x, tf.mul(delta, scale)), bounds[0], bounds[1]) as tf.Tensor4D;
+    }),
+    step: (xAdv, grad, stepSize) => tf.tidy(() =>
+      tf.add(xAdv, tf.mul(tf.div(grad, tf.add(l2Norms(grad), 1e-12)), stepSize)) as tf.Tensor4D),
+    // As the robustness library does: a random direction, at distance eps.
+    randomPerturb: (x, seed) => tf.tidy(() => {
+      const r = tf.randomNormal(x.shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+      return tf.clipByValue(tf.add(x, tf.mul(tf.div(r, tf.add(l2Norms(r), 1e-12)), eps)), bounds[0], bounds[1]) as tf.Tensor4D;
+    }),
+  };
+}
+
+export function threatModel(norm: string, eps: number, bounds: [number, number] = [0, 1]): ThreatModel {
+  switch (norm) {
+    case 'linf': return linf(eps, bounds);
+    case 'l2': return l2(eps, bounds);
+    default: throw new Error(`unknown threat model '${norm}': use linf or l2`);
+  }
+}

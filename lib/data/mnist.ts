@@ -1,0 +1,117 @@
+// MNIST: 60,000 training and 10,000 test digits, 28x28 gray, from the four official IDX files.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { DATA_SAMPLES } from '../paths';
+import { FetchProgress, fetchFile, RemoteFile } from './fetch';
+import { parseIdx } from './idx';
+
+const MIRRORS = [
+  'https://ossci-datasets.s3.amazonaws.com/mnist/',
+  'https://storage.googleapis.com/cvdf-datasets/mnist/',
+  'http://yann.lecun.com/exdb/mnist/',
+];
+
+const file = (name: string, md5: string): RemoteFile => ({ name, dataset: 'mnist', md5, urls: MIRRORS.map((m) => m + name) });
+
+export const MNIST_FILES = {
+  train: {
+    images: file('train-images-idx3-ubyte.gz', 'f68b3c2dcbeaaa9fbdd348bbdeb94873'),
+    labels: file('train-labels-idx1-ubyte.gz', 'd53e105ee54ea40749a09fcbcd1e9432'),
+    count: 60_000,
+  },
+  test: {
+    images: file('t10k-images-idx3-ubyte.gz', '9fb629c4189551a2d022fa330f9573f3'),
+    labels: file('t10k-labels-idx1-ubyte.gz', 'ec29112dd5afa0611ce80d1b7f02629c'),
+    count: 10_000,
+  },
+};
+
+/** The embedded sample: the first 2,000 test digits, committed under data/samples/mnist. */
+export const MNIST_SAMPLE = {
+  images: path.join(DATA_SAMPLES, 'mnist', 't10k-images-first2000-idx3-ubyte.gz'),
+  labels: path.join(DATA_SAMPLES, 'mnist', 't10k-labels-first2000-idx1-ubyte.gz'),
+  count: 2_000,
+};
+
+/** Images as bytes, row-major [n, height, width, channels], and one class id per image. */
+export interface ImageDataset {
+  name: string;
+  images: Uint8Array;
+  labels: Uint8Array;
+  n: number;
+  height: number;
+  width: number;
+  channels: number;
+  classes: number;
+}
+
+/** Checks a pair of IDX files against each other and against MNIST's shape. */
+export function mnistFromIdx(imageBytes: Uint8Array, labelBytes: Uint8Array, names: [string, string], expected?: number): ImageDataset {
+  const images = parseIdx(imageBytes, names[0]);
+  const labels = parseIdx(labelBytes, names[1]);
+  if (images.shape.length !== 3 || images.shape[1] !== 28 || images.shape[2] !== 28) {
+    throw new Error(`${names[0]}: MNIST images are [n, 28, 28], this file holds [${images.shape.join(', ')}]`);
+  }
+  if (labels.shape.length !== 1) throw new Error(`${names[1]}: labels are [n], this file holds [${labels.shape.join(', ')}]`);
+  if (images.shape[0] !== labels.shape[0]) {
+    throw new Error(`${names[0]} has ${images.shape[0]} images but ${names[1]} has ${labels.shape[0]} labels`);
+  }
+  if (expected !== undefined && images.shape[0] !== expected) {
+    throw new Error(`${names[0]}: expected ${expected} images, found ${images.shape[0]}`);
+  }
+  const bad = labels.data.findIndex((l) => l > 9);
+  if (bad >= 0) throw new Error(`${names[1]}: label ${labels.data[bad]} at index ${bad} is not a digit`);
+  return { name: 'mnist', images: images.data, labels: labels.data, n: images.shape[0], height: 28, width: 28, channels: 1, classes: 10 };
+}
+
+export type MnistSplit = 'train' | 'test' | 'sample';
+
+/**
+ * Loads a split: 'train' and 'test' from the cache (fetched from AT_ODDS_DATA_MIRROR or the internet
+ * on first use), 'sample' from the repository. `limit` keeps the first n images.
+ */
+export async function loadMnist(split: MnistSplit, opts: { limit?: number; onProgress?: FetchProgress } = {}): Promise<ImageDataset> {
+  let ds: ImageDataset;
+  if (split === 'sample') {
+    ds = mnistFromIdx(fs.readFileSync(MNIST_SAMPLE.images), fs.readFileSync(MNIST_SAMPLE.labels),
+      [MNIST_SAMPLE.images, MNIST_SAMPLE.labels], MNIST_SAMPLE.count);
+  } else if (split === 'train' || split === 'test') {
+    const f = MNIST_FILES[split];
+    const [images, labels] = [await fetchFile(f.images, opts.onProgress), await fetchFile(f.labels, opts.onProgress)];
+    ds = mnistFromIdx(fs.readFileSync(images), fs.readFileSync(labels), [images, labels], f.count);
+  } else {
+    throw new Error(`MNIST split must be train, test or sample, got '${split}'`);
+  }
+  return opts.limit === undefined ? ds : subset(ds, 0, opts.limit);
+}
+
+/** Images start..end (exclusive) of a data set, sharing its memory. */
+export function subset(ds: ImageDataset, start: number, end: number): ImageDataset {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= ds.n)) {
+    throw new Error(`subset ${start}..${end} is not inside the ${ds.n} images of ${ds.name}`);
+  }
+  const size = ds.height * ds.width * ds.channels;
+  return { ...ds, images: ds.images.subarray(start * size, end * size), labels: ds.labels.subarray(start, end), n: end - start };
+}
+
+/** A batch as tensors: x [B, H, W, C] in [0, 1] and y [B] int32 class ids. */
+export function batchTensors(ds: ImageDataset, indices: ArrayLike<number>): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const size = ds.height * ds.width * ds.channels;
+  const b = indices.length;
+  const pixels = new Float32Array(b * size);
+  const labels = new Int32Array(b);
+  for (let i = 0; i < b; i++) {
+    const k = indices[i];
+    if (!(k >= 0 && k < ds.n)) throw new Error(`index ${k} is outside the ${ds.n} images of ${ds.name}`);
+    const src = ds.images.subarray(k * size, (k + 1) * size);
+    for (let j = 0; j < size; j++) pixels[i * size + j] = src[j] / 255;
+    labels[i] = ds.labels[k];
+  }
+  return { x: tf.tensor4d(pixels, [b, ds.height, ds.width, ds.channels]), y: tf.tensor1d(labels, 'int32') };
+}
+
+/** Consecutive batches of indices start..end, the last one possibly shorter. */
+export function* rangeBatches(n: number, batchSize: number): Generator<Int32Array> {
+  for (let s = 0; s < n; s += batchSize) yield Int32Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i);
+}

@@ -1,0 +1,17 @@
+// What the attacks, training and evaluation need of a model: inputs [N, H, W, C] in [0, 1] to logits [N, K].
+import * as tf from '@tensorflow/tfjs';
+
+export type Classifier = tf.LayersModel | ((x: tf.Tensor4D) => tf.Tensor2D);
+
+/** Logits of a model in inference mode (batch norm uses its running statistics, no dropout). */
+export function logits(model: Classifier, x: tf.Tensor4D): tf.Tensor2D {
+  return typeof model === 'function' ? model(x) : (model.apply(x, { training: false }) as tf.Tensor2D);
+}
+
+/** Predicted classes [N] of a batch, as a plain array. */
+export async function predict(model: Classifier, x: tf.Tensor4D): Promise<Int32Array> {
+  const classes = tf.tidy(() => logits(model, x).argMax(-1));
+  const out = (await classes.data()) as Int32Array;
+  classes.dispose();
+  return out;
+}

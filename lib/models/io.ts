@@ -1,0 +1,47 @@
+// Saving and loading models as a directory (model.json + weights.bin), on any backend: tfjs-node's
+// file:// handler exists only where tfjs-node does, so we write the files ourselves, atomically.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../io/atomic';
+
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const { weightData, ...rest } = artifacts;
+    const weights = tf.io.CompositeArrayBuffer.join(weightData);
+    // Weights first: a model.json is only ever written next to the weights it describes.
+    writeFileAtomic(path.join(dir, 'weights.bin'), new Uint8Array(weights));
+    writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify({
+      modelTopology: rest.modelTopology,
+      format: rest.format, generatedBy: rest.generatedBy, convertedBy: rest.convertedBy,
+      weightsManifest: [{ paths: ['weights.bin'], weights: rest.weightSpecs }],
+    }));
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  }));
+}
+
+export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  const jsonPath = path.join(dir, 'model.json');
+  if (!fs.existsSync(jsonPath)) throw new Error(`no model at ${dir}: ${jsonPath} does not exist`);
+  let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  try {
+    json = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  } catch (e) {
+    throw new Error(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error(`${jsonPath} is not a TensorFlow.js layers model`);
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const buffers = json.weightsManifest.flatMap((g) => g.paths.map((p) => {
+    const file = path.join(dir, p);
+    if (!fs.existsSync(file)) throw new Error(`${jsonPath} names ${p}, which is missing`);
+    const b = fs.readFileSync(file);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  }));
+  const weightData = tf.io.concatenateArrayBuffers(buffers);
+  const bytesPer = (s: tf.io.WeightsManifestEntry) => (s.quantization ? { uint8: 1, uint16: 2, float16: 2 }[s.quantization.dtype] : 4);
+  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s), 0);
+  if (weightData.byteLength !== expected) {
+    throw new Error(`${dir}: the weights hold ${weightData.byteLength} bytes, model.json describes ${expected}`);
+  }
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+}

@@ -1,0 +1,181 @@
+// Threat models and PGD: analytic worst cases on linear models, constraints, restarts, targets, errors.
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/backend/init';
+import { linf, l2 } from '../lib/attacks/threat';
+import { crossEntropy, fgsm, pgd } from '../lib/attacks/pgd';
+import { interpolate, largeEpsExamples } from '../lib/attacks/large-eps';
+import { mnistCnn } from '../lib/models/mnist';
+import { seededRng } from '../lib/random';
+
+test.before(async () => {
+  await initBackend({ quiet: true });
+});
+
+const SHAPE: [number, number, number, number] = [6, 4, 4, 2];
+const DIM = 4 * 4 * 2;
+
+/** logits [0, w.x + b]: the margin of class 1 is w.x + b. */
+function linearModel(w: Float32Array, b: number) {
+  const wt = tf.tensor2d(w, [DIM, 1]);
+  const model = (x: tf.Tensor4D) => tf.tidy(() => tf.concat([tf.zerosLike(tf.zeros([x.shape[0], 1])), tf.add(tf.matMul(x.reshape([x.shape[0], DIM]), wt), b)], 1) as tf.Tensor2D);
+  const margins = (x: tf.Tensor4D) => tf.tidy(() => Array.from(tf.add(tf.matMul(x.reshape([x.shape[0], DIM]), wt), b).dataSync()));
+  return { model, margins, dispose: () => wt.dispose() };
+}
+
+function fixture(seed: number) {
+  const rng = seededRng(seed);
+  const w = Float32Array.from({ length: DIM }, () => rng.normal());
+  // Pixels in [0.3, 0.7] and small budgets, so the pixel range never binds and the worst case is analytic.
+  const x = tf.tensor4d(Float32Array.from({ length: SHAPE.reduce((a, b) => a * b) }, () => 0.3 + 0.4 * rng.uniform()), SHAPE);
+  const y = tf.ones([SHAPE[0]], 'int32') as tf.Tensor1D;
+  return { w, x, y };
+}
+
+test('l_inf PGD on a linear model reaches the analytic worst case eps * ||w||_1', (t) => {
+  const { w, x, y } = fixture(1);
+  const lin = linearModel(w, 0.5);
+  const eps = 0.05;
+  const xAdv = pgd(lin.model, x, y, { threat: 'linf', eps, steps: 10, stepSize: eps / 4, seed: 3 });
+  const l1 = w.reduce((a, v) => a + Math.abs(v), 0);
+  const [before, after] = [lin.margins(x), lin.margins(xAdv)];
+  before.forEach((m, i) => t.true(Math.abs(after[i] - (m - eps * l1)) < 1e-4, `example ${i}: ${after[i]} vs ${m - eps * l1}`));
+  tf.dispose([x, y, xAdv]);
+  lin.dispose();
+});
+
+test('l_2 PGD on a linear model reaches the analytic worst case eps * ||w||_2', (t) => {
+  const { w, x, y } = fixture(2);
+  const lin = linearModel(w, 0.5);
+  const eps = 0.2;
+  const xAdv = pgd(lin.model, x, y, { threat: 'l2', eps, steps: 30, stepSize: eps / 4, seed: 3 });
+  const norm2 = Math.sqrt(w.reduce((a, v) => a + v * v, 0));
+  const [before, after] = [lin.margins(x), lin.margins(xAdv)];
+  before.forEach((m, i) => t.true(Math.abs(after[i] - (m - eps * norm2)) < 1e-3, `example ${i}: ${after[i]} vs ${m - eps * norm2}`));
+  tf.dispose([x, y, xAdv]);
+  lin.dispose();
+});
+
+test('every iterate stays in the eps-ball and the pixel range', (t) => {
+  const model = mnistCnn('small', 1);
+  const rng = seededRng(4);
+  // Pixels at 0 and 1 as MNIST has them, so that the pixel range does bind.
+  const x = tf.tensor4d(Float32Array.from({ length: 8 * 28 * 28 }, () => (rng.uniform() < 0.5 ? 0 : rng.uniform() < 0.5 ? 1 : rng.uniform())), [8, 28, 28, 1]);
+  const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32');
+  for (const [norm, eps, stepSize] of [['linf', 0.3, 0.1], ['l2', 2, 0.7]] as const) {
+    for (let k = 1; k <= 6; k++) {
+      // Runs with the same seed share their first k iterates, so the k-step result is iterate k.
+      const xAdv = pgd(model, x, y, { threat: norm, eps, steps: k, stepSize, seed: 9 });
+      const [lo, hi, dist] = tf.tidy(() => {
+        const d = tf.sub(xAdv, x);
+        const dist = norm === 'linf' ? tf.max(tf.abs(d)) : tf.max(tf.sqrt(tf.sum(tf.square(d), [1, 2, 3])));
+        return [tf.min(xAdv).dataSync()[0], tf.max(xAdv).dataSync()[0], dist.dataSync()[0]];
+      });
+      t.true(lo >= 0 && hi <= 1, `${norm} iterate ${k}: pixels in [${lo}, ${hi}]`);
+      t.true(dist <= eps * (1 + 1e-5), `${norm} iterate ${k}: distance ${dist} > eps ${eps}`);
+      xAdv.dispose();
+    }
+  }
+  tf.dispose([x, y]);
+  model.dispose();
+});
+
+function meanLoss(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D): number {
+  return tf.tidy(() => tf.mean(crossEntropy(model.apply(x) as tf.Tensor2D, y)).dataSync()[0]);
+}
+
+test('the loss rises with more PGD steps, and more restarts are never worse per example', (t) => {
+  const model = mnistCnn('small', 2);
+  const rng = seededRng(5);
+  const x = tf.tensor4d(Float32Array.from({ length: 16 * 28 * 28 }, () => rng.uniform()), [16, 28, 28, 1]);
+  const y = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32');
+  const losses = [0, 1, 2, 5, 10, 20].map((k) => {
+    if (k === 0) return meanLoss(model, x, y);
+    const xAdv = pgd(model, x, y, { eps: 0.1, steps: k, stepSize: 0.01, randomStart: false });
+    const l = meanLoss(model, xAdv, y);
+    xAdv.dispose();
+    return l;
+  });
+  for (let i = 1; i < losses.length; i++) t.true(losses[i] >= losses[i - 1] - 1e-6, `losses ${losses}`);
+  t.true(losses[losses.length - 1] > losses[0], 'the attack does something');
+
+  const perExample = (xa: tf.Tensor4D) => tf.tidy(() => {
+    const z = model.apply(xa) as tf.Tensor2D;
+    return { loss: Array.from(crossEntropy(z, y).dataSync()), fooled: Array.from(tf.notEqual(z.argMax(-1), y).dataSync()) };
+  });
+  const opts = { eps: 0.05, steps: 3, stepSize: 0.02, seed: 11 };
+  const one = pgd(model, x, y, { ...opts, restarts: 1 });
+  const five = pgd(model, x, y, { ...opts, restarts: 5 });
+  const [a, b] = [perExample(one), perExample(five)];
+  for (let i = 0; i < 16; i++) {
+    t.true(b.fooled[i] >= a.fooled[i], `example ${i}: fooled by 1 restart but not by 5`);
+    if (a.fooled[i] === b.fooled[i]) t.true(b.loss[i] >= a.loss[i] - 1e-6, `example ${i}: loss ${b.loss[i]} < ${a.loss[i]}`);
+  }
+  tf.dispose([x, y, one, five]);
+  model.dispose();
+});
+
+test('a targeted attack raises the target class', (t) => {
+  const model = mnistCnn('small', 3);
+  const rng = seededRng(6);
+  const x = tf.tensor4d(Float32Array.from({ length: 10 * 28 * 28 }, () => rng.uniform()), [10, 28, 28, 1]);
+  const y = tf.tensor1d(Array.from({ length: 10 }, (_, i) => i), 'int32');
+  const target = tf.tensor1d(Array.from({ length: 10 }, (_, i) => (i + 3) % 10), 'int32');
+  const logProb = (xa: tf.Tensor4D) => tf.tidy(() => Array.from(tf.sum(tf.mul(tf.logSoftmax(model.apply(xa) as tf.Tensor2D), tf.oneHot(target, 10)), -1).dataSync()));
+  const xAdv = pgd(model, x, y, { threat: 'l2', eps: 3, steps: 20, stepSize: 0.5, target });
+  const [before, after] = [logProb(x), logProb(xAdv)];
+  before.forEach((b, i) => t.true(after[i] > b, `example ${i}: log p(target) ${b} -> ${after[i]}`));
+  const big = largeEpsExamples(model, x, target, { eps: 10, steps: 30, stepSize: 1 });
+  const hits = tf.tidy(() => tf.sum(tf.equal(tf.argMax(model.apply(big) as tf.Tensor2D, -1), target)).dataSync()[0]);
+  t.is(hits, 10, 'a large budget reaches every target on a random model');
+  tf.dispose([x, y, target, xAdv, big]);
+  model.dispose();
+});
+
+test('FGSM is one signed step of size eps; interpolation runs from x to xAdv', (t) => {
+  const { w, x, y } = fixture(7);
+  const lin = linearModel(w, 0);
+  const eps = 0.03;
+  const xAdv = fgsm(lin.model, x, y, { eps });
+  const expected = tf.tidy(() => tf.sub(x, tf.mul(tf.sign(tf.tensor(w).reshape([4, 4, 2])), eps)));
+  t.true(tf.tidy(() => tf.max(tf.abs(tf.sub(xAdv, expected))).dataSync()[0]) < 1e-6);
+  const frames = interpolate(x, xAdv, 20);
+  t.deepEqual(frames.shape, [20, ...SHAPE]);
+  t.true(tf.tidy(() => tf.max(tf.abs(tf.sub(frames.slice([0], [1]).squeeze([0]), x))).dataSync()[0]) < 1e-6);
+  t.true(tf.tidy(() => tf.max(tf.abs(tf.sub(frames.slice([19], [1]).squeeze([0]), xAdv))).dataSync()[0]) < 1e-6);
+  t.throws(() => interpolate(x, xAdv, 1), { message: /frames must be an integer >= 2/ });
+  tf.dispose([x, y, xAdv, expected, frames]);
+  lin.dispose();
+});
+
+test('an attack leaks no tensors: only x_adv survives', (t) => {
+  const model = mnistCnn('small', 4);
+  const x = tf.fill([4, 28, 28, 1], 0.5) as tf.Tensor4D;
+  const y = tf.tensor1d([1, 2, 3, 4], 'int32');
+  const before = tf.memory().numTensors;
+  const xAdv = pgd(model, x, y, { threat: 'l2', eps: 1, steps: 3, stepSize: 0.3, restarts: 3 });
+  t.is(tf.memory().numTensors, before + 1);
+  tf.dispose([x, y, xAdv]);
+  model.dispose();
+});
+
+test('bad arguments get clear errors', (t) => {
+  const model = mnistCnn('small', 5);
+  const x = tf.fill([2, 28, 28, 1], 0.5) as tf.Tensor4D;
+  const y = tf.tensor1d([1, 2], 'int32');
+  const base = { eps: 0.1, steps: 2, stepSize: 0.05 };
+  t.throws(() => pgd(model, x, y, { ...base, eps: -0.1 }), { message: 'eps must be a number >= 0, got -0.1' });
+  t.throws(() => pgd(model, x, y, { ...base, steps: 0 }), { message: 'steps must be an integer >= 1, got 0' });
+  t.throws(() => pgd(model, x, y, { ...base, steps: 1.5 }), { message: /steps must be an integer >= 1/ });
+  t.throws(() => pgd(model, x, y, { ...base, stepSize: 0 }), { message: /stepSize must be > 0/ });
+  t.throws(() => pgd(model, x, y, { ...base, restarts: 0 }), { message: /restarts must be an integer >= 1/ });
+  t.throws(() => pgd(model, x, y, { ...base, threat: 'l1' as 'l2' }), { message: "unknown threat model 'l1': use linf or l2" });
+  const outside = tf.fill([2, 28, 28, 1], 255) as tf.Tensor4D;
+  t.throws(() => pgd(model, outside, y, base), { message: 'inputs must lie in [0,1], found values in [255, 255]' });
+  const y3 = tf.tensor1d([1, 2, 3], 'int32');
+  t.throws(() => pgd(model, x, y3, base), { message: 'mismatched batch sizes: 2 inputs, 3 labels' });
+  t.throws(() => linf(0.1, [1, 0]), { message: /pixel bounds must be \[min, max\]/ });
+  t.throws(() => l2(NaN), { message: /eps must be a number >= 0, got NaN/ });
+  tf.dispose([x, y, outside, y3]);
+  model.dispose();
+});
