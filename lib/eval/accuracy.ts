@@ -1,0 +1,64 @@
+// Standard and robust accuracy of a model on a data set, in batches.
+import * as tf from '@tensorflow/tfjs';
+import { pgd, PgdOptions } from '../attacks/pgd';
+import { batchTensors, ImageDataset, rangeBatches } from '../data/dataset';
+import { Classifier, logits } from '../models/classifier';
+import { OnProgress } from '../train/progress';
+
+export interface EvalResult {
+  std_acc: number;
+  /** Accuracy on PGD examples; equal to std_acc with no attack. */
+  robust_acc: number;
+  n: number;
+  seconds: number;
+}
+
+/**
+ * Counts, over the data set, the images the model gets right clean and after `attack` (an image that
+ * is wrong clean counts as wrong under attack too: the attack starts from it).
+ */
+export async function evaluate(model: Classifier, data: ImageDataset, opts: { attack?: PgdOptions; batchSize?: number; onProgress?: OnProgress } = {}): Promise<EvalResult> {
+  const batchSize = opts.batchSize ?? 200;
+  const started = Date.now();
+  let [clean, robust, seen] = [0, 0, 0];
+  for (const idx of rangeBatches(data.n, batchSize)) {
+    const { x, y } = batchTensors(data, idx);
+    const xAdv = opts.attack ? pgd(model, x, y, { ...opts.attack, seed: (opts.attack.seed ?? 0) + seen }) : null;
+    const [c, r] = tf.tidy(() => {
+      const right = (input: tf.Tensor4D) => tf.equal(tf.argMax(logits(model, input), -1), y);
+      const okClean = right(x);
+      const okAdv = xAdv ? tf.logicalAnd(okClean, right(xAdv)) : okClean;
+      return [tf.sum(tf.cast(okClean, 'int32')).dataSync()[0], tf.sum(tf.cast(okAdv, 'int32')).dataSync()[0]];
+    });
+    tf.dispose([x, y, ...(xAdv ? [xAdv] : [])]);
+    clean += c;
+    robust += r;
+    seen += idx.length;
+    const seconds = (Date.now() - started) / 1000;
+    opts.onProgress?.({
+      label: opts.attack ? `PGD-${opts.attack.steps}` : 'accuracy', done: seen, total: data.n, imagesPerSec: seen / Math.max(seconds, 1e-9),
+      metrics: opts.attack ? { std_acc: clean / seen, robust_acc: robust / seen } : { acc: clean / seen },
+    });
+  }
+  return { std_acc: clean / data.n, robust_acc: robust / data.n, n: data.n, seconds: (Date.now() - started) / 1000 };
+}
+
+export interface CurveRow {
+  [key: string]: number | string;
+  threat: string;
+  eps: number;
+  std_acc: number;
+  robust_acc: number;
+  n: number;
+}
+
+/** Robust accuracy over a grid of eps; the step size is a fixed multiple of eps (default 2.5 eps / steps, as Madry et al.). */
+export async function robustCurve(model: Classifier, data: ImageDataset, opts: { threat: 'linf' | 'l2'; epsList: number[]; steps: number; restarts?: number; stepScale?: number; onProgress?: OnProgress }): Promise<CurveRow[]> {
+  const rows: CurveRow[] = [];
+  for (const eps of opts.epsList) {
+    const attack = eps === 0 ? undefined : { threat: opts.threat, eps, steps: opts.steps, stepSize: ((opts.stepScale ?? 2.5) * eps) / opts.steps, restarts: opts.restarts };
+    const r = await evaluate(model, data, { attack, onProgress: opts.onProgress });
+    rows.push({ threat: opts.threat, eps, std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n });
+  }
+  return rows;
+}

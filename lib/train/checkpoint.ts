@@ -1,0 +1,74 @@
+// Checkpoints: one directory per epoch, written under a temporary name and renamed into place, then
+// named in checkpoint.json (also written atomically). A crash at any moment leaves the last good one.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../io/atomic';
+import { loadModel, saveModel } from '../models/io';
+import { OptimizerState } from './optimizer';
+
+export interface CheckpointState<H> {
+  /** Epochs completed. */
+  epoch: number;
+  history: H[];
+}
+
+interface Pointer { latest: string; epoch: number }
+
+const POINTER = 'checkpoint.json';
+
+export function hasCheckpoint(dir: string): boolean {
+  return fs.existsSync(path.join(dir, POINTER));
+}
+
+export async function saveCheckpoint<H>(dir: string, model: tf.LayersModel, optimizer: OptimizerState, state: CheckpointState<H>): Promise<void> {
+  const name = `epoch-${String(state.epoch).padStart(4, '0')}`;
+  const final = path.join(dir, 'checkpoints', name);
+  const partial = `${final}.partial-${process.pid}`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  await saveModel(model, partial);
+  const specs = optimizer.weights.map((w) => ({ name: w.name, shape: w.tensor.shape, dtype: w.tensor.dtype }));
+  const data = await Promise.all(optimizer.weights.map((w) => w.tensor.data()));
+  writeFileAtomic(path.join(partial, 'optimizer.bin'), Buffer.concat(data.map((d) => Buffer.from(new Float32Array(d as Float32Array).buffer))));
+  writeFileAtomic(path.join(partial, 'optimizer.json'), JSON.stringify({ specs, extra: optimizer.extra }));
+  writeFileAtomic(path.join(partial, 'state.json'), JSON.stringify(state, null, 1));
+  fs.rmSync(final, { recursive: true, force: true });
+  fs.renameSync(partial, final);
+  const previous = readPointer(dir);
+  writeFileAtomic(path.join(dir, POINTER), JSON.stringify({ latest: path.join('checkpoints', name), epoch: state.epoch }));
+  if (previous && previous.latest !== path.join('checkpoints', name)) fs.rmSync(path.join(dir, previous.latest), { recursive: true, force: true });
+}
+
+function readPointer(dir: string): Pointer | null {
+  const p = path.join(dir, POINTER);
+  if (!fs.existsSync(p)) return null;
+  const pointer = JSON.parse(fs.readFileSync(p, 'utf8')) as Pointer;
+  if (!fs.existsSync(path.join(dir, pointer.latest, 'model.json'))) throw new Error(`${p} names ${pointer.latest}, which is missing`);
+  return pointer;
+}
+
+/** The directory of the latest checkpoint's model, for a training directory or a model directory. */
+export function modelDir(dir: string): string {
+  if (fs.existsSync(path.join(dir, 'model.json'))) return dir;
+  const pointer = readPointer(dir);
+  if (!pointer) throw new Error(`${dir} holds neither a model (model.json) nor a training run (${POINTER})`);
+  return path.join(dir, pointer.latest);
+}
+
+export async function loadCheckpoint<H>(dir: string): Promise<{ model: tf.LayersModel; optimizer: OptimizerState; state: CheckpointState<H> }> {
+  const at = modelDir(dir);
+  const model = await loadModel(at);
+  const meta = JSON.parse(fs.readFileSync(path.join(at, 'optimizer.json'), 'utf8')) as { specs: { name: string; shape: number[]; dtype: tf.DataType }[]; extra: number[] };
+  const bytes = fs.readFileSync(path.join(at, 'optimizer.bin'));
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let offset = 0;
+  const weights = meta.specs.map((s) => {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    const tensor = tf.tensor(values.subarray(offset, offset + size), s.shape, s.dtype);
+    offset += size;
+    return { name: s.name, tensor };
+  });
+  if (offset !== values.length) throw new Error(`${at}: optimizer.bin holds ${values.length} values, optimizer.json describes ${offset}`);
+  const state = JSON.parse(fs.readFileSync(path.join(at, 'state.json'), 'utf8')) as CheckpointState<H>;
+  return { model, optimizer: { weights, extra: meta.extra }, state };
+}

@@ -1,0 +1,136 @@
+// Standard and adversarial training (Madry et al. 2018): for each batch, an adversarial batch is made
+// with the model in inference mode, then one optimizer step is taken on it.
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { pgd } from '../attacks/pgd';
+import { Norm } from '../attacks/threat';
+import { batchTensors, ImageDataset } from '../data/dataset';
+import { writeCsv } from '../io/csv';
+import { permutation } from '../random';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { learningRate, makeOptimizer, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
+import { OnProgress } from './progress';
+
+export interface AdversarialSpec {
+  threat: Norm;
+  eps: number;
+  steps: number;
+  stepSize: number;
+  randomStart?: boolean;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize?: number;
+  optimizer?: OptimizerSpec;
+  /** Madry adversarial training; standard training when absent. */
+  adversarial?: AdversarialSpec;
+  /** Seeds the data order and the attack's random starts. */
+  seed?: number;
+  /** Where checkpoints (one per epoch) and log.csv go. */
+  out?: string;
+  /** Continue from the last checkpoint in `out`, if there is one. */
+  resume?: boolean;
+  onProgress?: OnProgress;
+}
+
+/** One row of log.csv: the epoch's means over its training batches. */
+export interface EpochRow {
+  [key: string]: number | null;
+  epoch: number;
+  lr: number;
+  std_loss: number;
+  std_acc: number;
+  /** Empty in standard training. */
+  adv_loss: number | null;
+  adv_acc: number | null;
+  seconds: number;
+  images_per_s: number;
+}
+
+function checkOptions(data: ImageDataset, opts: TrainOptions): void {
+  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) throw new Error(`epochs must be an integer >= 1, got ${opts.epochs}`);
+  const b = opts.batchSize ?? 50;
+  if (!(Number.isInteger(b) && b >= 1 && b <= data.n)) throw new Error(`batch size must be an integer in 1..${data.n}, got ${b}`);
+  if (opts.resume && !opts.out) throw new Error('resume needs the output directory of the run (out)');
+}
+
+/** Loss and accuracy of a batch, as numbers. */
+function metrics(z: tf.Tensor2D, y: tf.Tensor1D): [tf.Scalar, tf.Scalar] {
+  return [tf.losses.softmaxCrossEntropy(tf.oneHot(y, z.shape[1]), z) as tf.Scalar, tf.mean(tf.cast(tf.equal(tf.argMax(z, -1), y), 'float32')) as tf.Scalar];
+}
+
+/**
+ * Trains `model` in place and returns one row per epoch. With `out`, every epoch ends with a
+ * checkpoint and an updated log.csv; with `resume`, a run picks up after the last checkpoint and ends
+ * with the same weights as one run straight through.
+ */
+export async function train(model: tf.LayersModel, data: ImageDataset, opts: TrainOptions): Promise<EpochRow[]> {
+  checkOptions(data, opts);
+  const batchSize = opts.batchSize ?? 50;
+  const seed = opts.seed ?? 0;
+  const spec = opts.optimizer ?? { name: 'adam', lr: 1e-4 };
+  const optimizer = makeOptimizer(spec);
+  let history: EpochRow[] = [];
+  if (opts.resume && opts.out && hasCheckpoint(opts.out)) {
+    const saved = await loadCheckpoint<EpochRow>(opts.out);
+    model.setWeights(saved.model.getWeights());
+    saved.model.dispose();
+    await restoreOptimizer(optimizer, saved.optimizer);
+    tf.dispose(saved.optimizer.weights.map((w) => w.tensor));
+    history = saved.state.history;
+  }
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const batches = Math.ceil(data.n / batchSize);
+  try {
+    for (let epoch = history.length + 1; epoch <= opts.epochs; epoch++) {
+      setLearningRate(optimizer, spec, epoch);
+      const order = permutation(data.n, seed * 1_000_003 + epoch);
+      const started = Date.now();
+      const sums = { std_loss: 0, std_acc: 0, adv_loss: 0, adv_acc: 0 };
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const { x, y } = batchTensors(data, order.subarray(b * batchSize, (b + 1) * batchSize));
+        const n = y.shape[0];
+        const xAdv = opts.adversarial
+          ? pgd(model, x, y, { ...opts.adversarial, seed: (seed * 1_000_003 + epoch) * 100_003 + b })
+          : x;
+        // Clean metrics with the model in inference mode, as the attack sees it.
+        const clean = opts.adversarial ? tf.tidy(() => metrics(model.apply(x, { training: false }) as tf.Tensor2D, y)) : null;
+        let acc: tf.Scalar | null = null;
+        const loss = optimizer.minimize(() => {
+          const [l, a] = metrics(model.apply(xAdv, { training: true }) as tf.Tensor2D, y);
+          acc = tf.keep(a);
+          return l;
+        }, true, vars)!;
+        const [lossV, accV] = [loss.dataSync()[0], acc!.dataSync()[0]];
+        const [stdLoss, stdAcc] = clean ? [clean[0].dataSync()[0], clean[1].dataSync()[0]] : [lossV, accV];
+        sums.std_loss += stdLoss * n;
+        sums.std_acc += stdAcc * n;
+        sums.adv_loss += lossV * n;
+        sums.adv_acc += accV * n;
+        seen += n;
+        tf.dispose([x, y, loss, acc!, ...(clean ?? []), ...(opts.adversarial ? [xAdv] : [])]);
+        const seconds = (Date.now() - started) / 1000;
+        opts.onProgress?.({
+          label: `epoch ${epoch}/${opts.epochs}`, done: seen, total: data.n, imagesPerSec: seen / Math.max(seconds, 1e-9),
+          metrics: opts.adversarial ? { loss: sums.adv_loss / seen, adv_acc: sums.adv_acc / seen, std_acc: sums.std_acc / seen } : { loss: sums.std_loss / seen, acc: sums.std_acc / seen },
+        });
+      }
+      const seconds = (Date.now() - started) / 1000;
+      history.push({
+        epoch, lr: learningRate(spec, epoch), std_loss: sums.std_loss / seen, std_acc: sums.std_acc / seen,
+        adv_loss: opts.adversarial ? sums.adv_loss / seen : null, adv_acc: opts.adversarial ? sums.adv_acc / seen : null,
+        seconds, images_per_s: seen / seconds,
+      });
+      if (opts.out) {
+        const state = await optimizerState(optimizer);
+        await saveCheckpoint(opts.out, model, state, { epoch, history });
+        writeCsv(path.join(opts.out, 'log.csv'), history);
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return history;
+}
