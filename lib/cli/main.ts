@@ -3,11 +3,17 @@ import { parseArgs } from 'util';
 import { setup } from '../setup';
 import { describeBackend, initBackend } from '../backend/init';
 import { openLab, runNotebooks } from './notebooks';
+import { trainCommand } from './train';
+import { evalCommand } from './eval';
+import { benchCommand } from './bench';
 
 const USAGE = `usage: at-odds <command>
   setup                         install what the notebooks need (idempotent)
   backend                       print the TensorFlow.js backend in use and why
   lab                           open JupyterLab on the notebooks, with the tslab kernel
+  train --dataset mnist --out DIR [...]     standard or adversarial training (--help for options)
+  eval --checkpoint DIR [--eps E ...]       standard and PGD robust accuracy, as one JSON line
+  bench [--model madry|small] [--peer]      throughput against the PyTorch peer
   notebooks <name...> | --all   execute notebooks and export their handouts
       [--profile quick|full] [--set key=value ...] [--out DIR]`;
 
@@ -22,6 +28,12 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${describeBackend(choice.name)}: ${choice.reason}`);
       return 0;
     }
+    case 'train':
+      return trainCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
     case 'lab':
       return openLab(rest);
     case 'notebooks': {

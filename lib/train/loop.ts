@@ -60,6 +60,29 @@ function metrics(z: tf.Tensor2D, y: tf.Tensor1D): [tf.Scalar, tf.Scalar] {
   return [tf.losses.softmaxCrossEntropy(tf.oneHot(y, z.shape[1]), z) as tf.Scalar, tf.mean(tf.cast(tf.equal(tf.argMax(z, -1), y), 'float32')) as tf.Scalar];
 }
 
+export interface StepMetrics { stdLoss: number; stdAcc: number; advLoss: number; advAcc: number }
+
+/**
+ * One training step on a batch: with `adversarial`, PGD examples made with the model in inference
+ * mode, then one optimizer step on them. Returns the batch's clean (and adversarial) loss and accuracy.
+ */
+export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor1D,
+  adversarial: AdversarialSpec | undefined, seed: number): StepMetrics {
+  const xAdv = adversarial ? pgd(model, x, y, { ...adversarial, seed }) : x;
+  // Clean metrics with the model in inference mode, as the attack sees it.
+  const clean = adversarial ? tf.tidy(() => metrics(model.apply(x, { training: false }) as tf.Tensor2D, y)) : null;
+  let acc: tf.Scalar | null = null;
+  const loss = optimizer.minimize(() => {
+    const [l, a] = metrics(model.apply(xAdv, { training: true }) as tf.Tensor2D, y);
+    acc = tf.keep(a);
+    return l;
+  }, true, vars)!;
+  const [lossV, accV] = [loss.dataSync()[0], acc!.dataSync()[0]];
+  const [stdLoss, stdAcc] = clean ? [clean[0].dataSync()[0], clean[1].dataSync()[0]] : [lossV, accV];
+  tf.dispose([loss, acc!, ...(clean ?? []), ...(adversarial ? [xAdv] : [])]);
+  return { stdLoss, stdAcc, advLoss: lossV, advAcc: accV };
+}
+
 /**
  * Trains `model` in place and returns one row per epoch. With `out`, every epoch ends with a
  * checkpoint and an updated log.csv; with `resume`, a run picks up after the last checkpoint and ends
@@ -92,25 +115,13 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
       for (let b = 0; b < batches; b++) {
         const { x, y } = batchTensors(data, order.subarray(b * batchSize, (b + 1) * batchSize));
         const n = y.shape[0];
-        const xAdv = opts.adversarial
-          ? pgd(model, x, y, { ...opts.adversarial, seed: (seed * 1_000_003 + epoch) * 100_003 + b })
-          : x;
-        // Clean metrics with the model in inference mode, as the attack sees it.
-        const clean = opts.adversarial ? tf.tidy(() => metrics(model.apply(x, { training: false }) as tf.Tensor2D, y)) : null;
-        let acc: tf.Scalar | null = null;
-        const loss = optimizer.minimize(() => {
-          const [l, a] = metrics(model.apply(xAdv, { training: true }) as tf.Tensor2D, y);
-          acc = tf.keep(a);
-          return l;
-        }, true, vars)!;
-        const [lossV, accV] = [loss.dataSync()[0], acc!.dataSync()[0]];
-        const [stdLoss, stdAcc] = clean ? [clean[0].dataSync()[0], clean[1].dataSync()[0]] : [lossV, accV];
-        sums.std_loss += stdLoss * n;
-        sums.std_acc += stdAcc * n;
-        sums.adv_loss += lossV * n;
-        sums.adv_acc += accV * n;
+        const m = trainStep(model, optimizer, vars, x, y, opts.adversarial, (seed * 1_000_003 + epoch) * 100_003 + b);
+        tf.dispose([x, y]);
+        sums.std_loss += m.stdLoss * n;
+        sums.std_acc += m.stdAcc * n;
+        sums.adv_loss += m.advLoss * n;
+        sums.adv_acc += m.advAcc * n;
         seen += n;
-        tf.dispose([x, y, loss, acc!, ...(clean ?? []), ...(opts.adversarial ? [xAdv] : [])]);
         const seconds = (Date.now() - started) / 1000;
         opts.onProgress?.({
           label: `epoch ${epoch}/${opts.epochs}`, done: seen, total: data.n, imagesPerSec: seen / Math.max(seconds, 1e-9),
