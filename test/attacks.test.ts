@@ -148,6 +148,19 @@ test('FGSM is one signed step of size eps; interpolation runs from x to xAdv', (
   lin.dispose();
 });
 
+test('the cross-entropy and its hand-written gradient match tfjs\'s own', (t) => {
+  const rng = seededRng(8);
+  const z = tf.tensor2d(Float32Array.from({ length: 5 * 7 }, () => 3 * rng.normal()), [5, 7]);
+  const y = tf.tensor1d([0, 6, 2, 2, 4], 'int32');
+  const w = tf.tensor1d([1, -2, 0.5, 3, 1]);
+  const ours = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(crossEntropy(l as tf.Tensor2D, y), w)))(z);
+  const theirs = tf.grad((l: tf.Tensor) => tf.sum(tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(y, 7), l, undefined, undefined, tf.Reduction.NONE), w)))(z);
+  t.true(tf.tidy(() => tf.max(tf.abs(tf.sub(ours, theirs))).dataSync()[0]) < 1e-5);
+  const values = tf.tidy(() => tf.sub(crossEntropy(z, y), tf.losses.softmaxCrossEntropy(tf.oneHot(y, 7), z, undefined, undefined, tf.Reduction.NONE)));
+  t.true(tf.tidy(() => tf.max(tf.abs(values)).dataSync()[0]) < 1e-5);
+  tf.dispose([z, y, w, ours, theirs, values]);
+});
+
 test('an attack leaks no tensors: only x_adv survives', (t) => {
   const model = mnistCnn('small', 4);
   const x = tf.fill([4, 28, 28, 1], 0.5) as tf.Tensor4D;

@@ -1,9 +1,10 @@
 // Our wasm and cpu training kernels against the reference kernels: TensorFlow's own (tfjs-node,
-// when set up) and the stock pure-JS cpu kernels, on the gradients of a small conv net.
+// when set up, with our ReluGrad routing) and the stock pure-JS cpu kernels, on a small conv net's gradients.
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerTrainingKernels } from '../lib/backend/training-kernels';
+import { registerNodeKernels } from '../lib/backend/node-kernels';
 
 type Arrays = Record<string, { shape: number[]; values: Float32Array }>;
 
@@ -59,6 +60,8 @@ test.serial('wasm and cpu training kernels match the reference kernels on conv-n
   const references: Record<string, Record<string, Float32Array>> = { 'stock cpu': await gradsOn('cpu') };
   try {
     require('@tensorflow/tfjs-node');
+    // With TensorFlow's fused ReluGrad in place of tfjs's composite: it must agree too.
+    registerNodeKernels();
     references.tensorflow = await gradsOn('tensorflow');
   } catch {
     t.log('tfjs-node is not built here: comparing with the stock cpu kernels only');

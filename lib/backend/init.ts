@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './training-kernels';
+import { registerNodeKernels } from './node-kernels';
 
 export const BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -34,11 +35,13 @@ async function tryBackend(name: BackendName): Promise<string | null> {
         if (!cudaDevicePresent()) return 'no CUDA device';
         process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
         require('@tensorflow/tfjs-node-gpu');
+        registerNodeKernels();
         break;
       case 'node':
         // TensorFlow's C++ logging would otherwise fill every notebook with INFO lines.
         process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
         require('@tensorflow/tfjs-node');
+        registerNodeKernels();
         break;
       case 'wasm':
         require('@tensorflow/tfjs-backend-wasm');
