@@ -5,7 +5,7 @@ import { loadDataset } from '../data/load';
 import { evaluate } from '../eval/accuracy';
 import { loadModel } from '../models/io';
 import { modelDir } from '../train/checkpoint';
-import { terminalProgress } from '../train/progress';
+import { downloadProgress, terminalProgress } from '../progress';
 import { int, num } from './args';
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -25,7 +25,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const restarts = int('restarts', values.restarts, 1);
   await initBackend({ quiet: true });
   const model = await loadModel(modelDir(values.checkpoint));
-  const data = await loadDataset(values.dataset!, values.split!, { limit: values.n === undefined ? undefined : int('n', values.n) });
+  const data = await loadDataset(values.dataset!, values.split!, { limit: values.n === undefined ? undefined : int('n', values.n), onProgress: downloadProgress() });
   const attack = eps > 0 ? { threat: values.threat as 'linf' | 'l2', eps, steps, stepSize, restarts, seed: int('seed', values.seed, 0) } : undefined;
   const r = await evaluate(model, data, { attack, batchSize: int('batch-size', values['batch-size'], 200), onProgress: terminalProgress() });
   console.log(JSON.stringify({

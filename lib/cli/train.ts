@@ -9,7 +9,7 @@ import { MnistArchitecture, mnistCnn } from '../models/mnist';
 import { hasCheckpoint } from '../train/checkpoint';
 import { AdversarialSpec, train } from '../train/loop';
 import { OptimizerSpec } from '../train/optimizer';
-import { terminalProgress } from '../train/progress';
+import { downloadProgress, terminalProgress } from '../progress';
 import { int, num } from './args';
 
 export const TRAIN_USAGE = `usage: at-odds train --dataset mnist --out DIR [--model madry|small] [--epochs N]
@@ -43,7 +43,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     seed: int('seed', values.seed, 0), limit: values.limit === undefined ? undefined : int('limit', values.limit), adversarial, optimizer,
   };
   const backend = await initBackend();
-  const data = await loadDataset(config.dataset, 'train', { limit: config.limit });
+  // AT_ODDS_TRAIN_SPLIT=sample trains on the embedded sample: the tests do, to need no download.
+  const split = process.env.AT_ODDS_TRAIN_SPLIT ?? 'train';
+  const data = await loadDataset(config.dataset, split, { limit: config.limit, onProgress: downloadProgress() });
   const model = mnistCnn(config.model as MnistArchitecture, config.seed);
   fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(path.join(out, 'config.json'), JSON.stringify({ ...config, backend: backend.name, n: data.n }, null, 2));

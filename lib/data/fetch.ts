@@ -28,9 +28,8 @@ function checked(bytes: Uint8Array, file: RemoteFile, from: string): Uint8Array 
   return bytes;
 }
 
-/** AT_ODDS_DATA_MIRROR: a folder laid out as <dataset>/<name>, read instead of the internet. */
-function mirrorPath(file: RemoteFile): string | null {
-  const mirror = process.env.AT_ODDS_DATA_MIRROR;
+/** A mirror is a folder laid out as <dataset>/<name>, read instead of the internet. */
+function mirrorPath(file: RemoteFile, mirror: string | undefined): string | null {
   if (!mirror) return null;
   const p = path.join(mirror, file.dataset, file.name);
   return fs.existsSync(p) ? p : null;
@@ -50,14 +49,23 @@ async function download(url: string, onProgress?: FetchProgress, name = url): Pr
   return Buffer.concat(chunks);
 }
 
+export interface FetchOptions {
+  onProgress?: FetchProgress;
+  /** Default: data/cache, or AT_ODDS_DATA_CACHE. */
+  cacheDir?: string;
+  /** Default: AT_ODDS_DATA_MIRROR; '' for none. */
+  mirror?: string;
+}
+
 /** The path of the file in the cache, fetching it first if needed. */
-export async function fetchFile(file: RemoteFile, onProgress?: FetchProgress): Promise<string> {
-  const target = path.join(DATA_CACHE, file.dataset, file.name);
+export async function fetchFile(file: RemoteFile, opts: FetchOptions = {}): Promise<string> {
+  const { onProgress } = opts;
+  const target = path.join(opts.cacheDir ?? DATA_CACHE, file.dataset, file.name);
   if (fs.existsSync(target)) {
     if (md5(fs.readFileSync(target)) === file.md5) return target;
     fs.rmSync(target); // a bad file from an older run: fetch it again
   }
-  const mirrored = mirrorPath(file);
+  const mirrored = mirrorPath(file, opts.mirror ?? process.env.AT_ODDS_DATA_MIRROR);
   if (mirrored) {
     writeFileAtomic(target, checked(fs.readFileSync(mirrored), file, mirrored));
     return target;
@@ -68,8 +76,8 @@ export async function fetchFile(file: RemoteFile, onProgress?: FetchProgress): P
       writeFileAtomic(target, checked(await download(url, onProgress, file.name), file, url));
       return target;
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      failures.push(`${url}: ${err.cause?.code ?? err.message}`);
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      failures.push(`${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`);
     }
   }
   throw new Error(`could not download ${file.name}:\n  ${failures.join('\n  ')}\n` +

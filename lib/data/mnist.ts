@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DATA_SAMPLES } from '../paths';
-import { FetchProgress, fetchFile, RemoteFile } from './fetch';
+import { FetchOptions, fetchFile, RemoteFile } from './fetch';
 import { parseIdx } from './idx';
 import { ImageDataset, subset } from './dataset';
 
@@ -59,14 +59,14 @@ export type MnistSplit = 'train' | 'test' | 'sample';
  * Loads a split: 'train' and 'test' from the cache (fetched from AT_ODDS_DATA_MIRROR or the internet
  * on first use), 'sample' from the repository. `limit` keeps the first n images.
  */
-export async function loadMnist(split: MnistSplit, opts: { limit?: number; onProgress?: FetchProgress } = {}): Promise<ImageDataset> {
+export async function loadMnist(split: MnistSplit, opts: FetchOptions & { limit?: number } = {}): Promise<ImageDataset> {
   let ds: ImageDataset;
   if (split === 'sample') {
     ds = mnistFromIdx(fs.readFileSync(MNIST_SAMPLE.images), fs.readFileSync(MNIST_SAMPLE.labels),
       [MNIST_SAMPLE.images, MNIST_SAMPLE.labels], MNIST_SAMPLE.count);
   } else if (split === 'train' || split === 'test') {
     const f = MNIST_FILES[split];
-    const [images, labels] = [await fetchFile(f.images, opts.onProgress), await fetchFile(f.labels, opts.onProgress)];
+    const [images, labels] = [await fetchFile(f.images, opts), await fetchFile(f.labels, opts)];
     ds = mnistFromIdx(fs.readFileSync(images), fs.readFileSync(labels), [images, labels], f.count);
   } else {
     throw new Error(`MNIST split must be train, test or sample, got '${split}'`);

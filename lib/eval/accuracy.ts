@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { pgd, PgdOptions } from '../attacks/pgd';
 import { batchTensors, ImageDataset, rangeBatches } from '../data/dataset';
 import { Classifier, logits } from '../models/classifier';
-import { OnProgress } from '../train/progress';
+import { OnProgress } from '../progress';
 
 export interface EvalResult {
   std_acc: number;
@@ -36,7 +36,7 @@ export async function evaluate(model: Classifier, data: ImageDataset, opts: { at
     seen += idx.length;
     const seconds = (Date.now() - started) / 1000;
     opts.onProgress?.({
-      label: opts.attack ? `PGD-${opts.attack.steps}` : 'accuracy', done: seen, total: data.n, imagesPerSec: seen / Math.max(seconds, 1e-9),
+      label: opts.attack ? `PGD-${opts.attack.steps}` : 'accuracy', done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),
       metrics: opts.attack ? { std_acc: clean / seen, robust_acc: robust / seen } : { acc: clean / seen },
     });
   }

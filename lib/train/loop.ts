@@ -9,7 +9,7 @@ import { writeCsv } from '../io/csv';
 import { permutation } from '../random';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { learningRate, makeOptimizer, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
-import { OnProgress } from './progress';
+import { OnProgress } from '../progress';
 
 export interface AdversarialSpec {
   threat: Norm;
@@ -124,7 +124,7 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
         seen += n;
         const seconds = (Date.now() - started) / 1000;
         opts.onProgress?.({
-          label: `epoch ${epoch}/${opts.epochs}`, done: seen, total: data.n, imagesPerSec: seen / Math.max(seconds, 1e-9),
+          label: `epoch ${epoch}/${opts.epochs}`, done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),
           metrics: opts.adversarial ? { loss: sums.adv_loss / seen, adv_acc: sums.adv_acc / seen, std_acc: sums.std_acc / seen } : { loss: sums.std_loss / seen, acc: sums.std_acc / seen },
         });
       }

@@ -6,7 +6,10 @@ export interface Progress {
   label: string;
   done: number;
   total: number;
-  imagesPerSec: number;
+  /** Units of `done` per second. */
+  rate: number;
+  /** What `done` counts (default 'img'; 'MB' for downloads). */
+  unit?: string;
   /** Running metrics, e.g. { loss: 0.12, acc: 0.97 }. */
   metrics: Record<string, number>;
 }
@@ -24,10 +27,10 @@ function clock(seconds: number): string {
 function describe(p: Progress): { bar: (width: number) => string; text: string } {
   const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   const metrics = Object.entries(p.metrics).map(([k, v]) => `${k} ${k.includes('acc') ? `${(100 * v).toFixed(1)}%` : v.toFixed(4)}`);
-  const left = p.imagesPerSec > 0 ? (p.total - p.done) / p.imagesPerSec : Infinity;
+  const left = p.rate > 0 ? (p.total - p.done) / p.rate : Infinity;
   return {
     bar: (width) => '█'.repeat(Math.round(frac * width)).padEnd(width, '░'),
-    text: [`${p.done}/${p.total}`, ...metrics, `${p.imagesPerSec.toFixed(0)} img/s`, `${clock(left)} left`].join('  '),
+    text: [`${p.done}/${p.total}`, ...metrics, `${p.rate.toFixed(0)} ${p.unit ?? 'img'}/s`, `${clock(left)} left`].join('  '),
   };
 }
 
@@ -59,5 +62,14 @@ export function notebookProgress(): OnProgress {
     last = now;
     const { text } = describe(p);
     display.html(`<div style="font-family:monospace">${p.label} <progress value="${p.done}" max="${p.total}" style="width:240px"></progress> ${text}</div>`);
+  };
+}
+
+/** Shows a download (bytes) with the same renderer as training. */
+export function downloadProgress(show: OnProgress = terminalProgress()): (p: { file: string; received: number; total: number | null }) => void {
+  const started = Date.now();
+  return (p) => {
+    const mb = p.received / 1e6;
+    show({ label: `download ${p.file}`, done: +mb.toFixed(1), total: +((p.total ?? p.received) / 1e6).toFixed(1), rate: mb / Math.max((Date.now() - started) / 1000, 1e-3), unit: 'MB', metrics: {} });
   };
 }
