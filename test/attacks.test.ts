@@ -7,6 +7,9 @@ import { crossEntropy, fgsm, pgd } from '../lib/attacks/pgd';
 import { interpolate, largeEpsExamples } from '../lib/attacks/large-eps';
 import { mnistCnn } from '../lib/models/mnist';
 import { seededRng } from '../lib/random';
+import { robustCurve } from '../lib/eval/accuracy';
+import { robustCurveFigure } from '../lib/plots/robustness';
+import { loadMnist } from '../lib/data/mnist';
 
 test.before(async () => {
   await initBackend({ quiet: true });
@@ -190,5 +193,17 @@ test('bad arguments get clear errors', (t) => {
   t.throws(() => linf(0.1, [1, 0]), { message: /pixel bounds must be \[min, max\]/ });
   t.throws(() => l2(NaN), { message: /eps must be a number >= 0, got NaN/ });
   tf.dispose([x, y, outside, y3]);
+  model.dispose();
+});
+
+test('a robust-accuracy curve starts at the standard accuracy and falls with eps', async (t) => {
+  const model = mnistCnn('small', 6);
+  const data = await loadMnist('sample', { limit: 60 });
+  const rows = await robustCurve(model, data, { threat: 'l2', epsList: [0, 0.5, 1, 3], steps: 5 });
+  t.is(rows[0].robust_acc, rows[0].std_acc);
+  for (let i = 1; i < rows.length; i++) t.true(rows[i].robust_acc <= rows[i - 1].robust_acc, `eps ${rows[i].eps}`);
+  const fig = robustCurveFigure(rows.map((r) => ({ ...r, model: 'random init' })));
+  t.deepEqual(fig.data[0].x, [0, 0.5, 1, 3]);
+  t.throws(() => robustCurveFigure([{ ...rows[0], model: 'a' }, { ...rows[1], threat: 'linf', model: 'a' }]), { message: /one threat model per figure/ });
   model.dispose();
 });
