@@ -94,6 +94,11 @@ test('--set injects values into the parameters cell', (t) => {
   const nb = outputOf(out, 'parameters');
   t.deepEqual(JSON.parse(streamText(nb, 1)), { p: 0.9, d: 10, eta: 0.25, label: 'from the runner' });
   t.deepEqual(nb.metadata.at_odds.parameters, { p: '0.9', label: 'from the runner', eta: '0.25' });
+  // The notebook progress bar is one display, updated in place to its final state.
+  const html = (nb.cells[2].outputs as { data?: Record<string, string | string[]> }[]).map((o) => [o.data?.['text/html'] ?? ''].flat().join(''));
+  const bars = html.filter((h) => h.includes('<progress'));
+  t.is(bars.length, 1);
+  t.regex(bars[0], /demo <progress value="3" max="3"/);
 });
 
 test('bad parameters are refused with a message that names them', (t) => {
