@@ -35,7 +35,7 @@ function batch(data: ImageDataset, i: number, size: number) {
   return batchTensors(data, Int32Array.from({ length: size }, (_, j) => (i * size + j) % data.n));
 }
 
-export async function ours(model: MnistArchitecture, pgdSteps: number, batches: number, repeats: number) {
+async function ours(model: MnistArchitecture, pgdSteps: number, batches: number, repeats: number) {
   const backend = await initBackend({ quiet: true });
   const data = await loadMnist('train');
   const net = mnistCnn(model, 0);

@@ -18,7 +18,7 @@ export interface NotebookRun {
 }
 
 /** A name from notebooks/ ("01-theory" or "01-theory.ipynb"), or a path to any .ipynb. */
-export function resolveNotebook(name: string): string {
+function resolveNotebook(name: string): string {
   const candidates = [name, path.join(NOTEBOOKS, name), path.join(NOTEBOOKS, `${name}.ipynb`)];
   const found = candidates.find((p) => p.endsWith('.ipynb') && fs.existsSync(p));
   if (!found) {

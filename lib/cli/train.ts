@@ -12,7 +12,7 @@ import { OptimizerSpec } from '../train/optimizer';
 import { downloadProgress, terminalProgress } from '../progress';
 import { int, num } from './args';
 
-export const TRAIN_USAGE = `usage: at-odds train --dataset mnist --out DIR [--model madry|small] [--epochs N]
+const TRAIN_USAGE = `usage: at-odds train --dataset mnist --out DIR [--model madry|small] [--epochs N]
     [--threat linf|l2 --eps E --steps K --step-size S]   (adversarial training; standard without --eps)
     [--optimizer adam|sgd] [--lr LR] [--momentum M] [--milestones E1,E2] [--batch-size B] [--seed S]
     [--limit N] [--resume]`;

@@ -7,11 +7,3 @@ export type Classifier = tf.LayersModel | ((x: tf.Tensor4D) => tf.Tensor2D);
 export function logits(model: Classifier, x: tf.Tensor4D): tf.Tensor2D {
   return typeof model === 'function' ? model(x) : (model.apply(x, { training: false }) as tf.Tensor2D);
 }
-
-/** Predicted classes [N] of a batch, as a plain array. */
-export async function predict(model: Classifier, x: tf.Tensor4D): Promise<Int32Array> {
-  const classes = tf.tidy(() => logits(model, x).argMax(-1));
-  const out = (await classes.data()) as Int32Array;
-  classes.dispose();
-  return out;
-}
