@@ -191,6 +191,10 @@ test('bad arguments get clear errors', (t) => {
   const y3 = tf.tensor1d([1, 2, 3], 'int32');
   t.throws(() => pgd(model, x, y3, base), { message: 'mismatched batch sizes: 2 inputs, 3 labels' });
   t.throws(() => linf(0.1, [1, 0]), { message: /pixel bounds must be \[min, max\]/ });
+  // A model whose pixels are in [0, 255] says so, and then such inputs are fine.
+  const wide = pgd(model, outside, y, { ...base, eps: 8, stepSize: 2, bounds: [0, 255] });
+  t.true(tf.tidy(() => tf.max(wide).dataSync()[0]) <= 255);
+  wide.dispose();
   t.throws(() => l2(NaN), { message: /eps must be a number >= 0, got NaN/ });
   tf.dispose([x, y, outside, y3]);
   model.dispose();

@@ -28,6 +28,8 @@ export interface PgdOptions {
   /** 'linf' (default) or 'l2' with `eps`, or a ThreatModel. */
   threat?: Norm | ThreatModel;
   eps?: number;
+  /** The valid pixel range with a named norm (default [0, 1]). */
+  bounds?: [number, number];
   steps: number;
   stepSize: number;
   /** Start at a random point of the ball (default true). */
@@ -64,7 +66,7 @@ function checkInputs(x: tf.Tensor, y: tf.Tensor, threat: ThreatModel, target?: t
  * call makes survives it.
  */
 export function pgd(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: PgdOptions): tf.Tensor4D {
-  const threat = typeof opts.threat === 'object' ? opts.threat : threatModel(opts.threat ?? 'linf', opts.eps as number);
+  const threat = typeof opts.threat === 'object' ? opts.threat : threatModel(opts.threat ?? 'linf', opts.eps as number, opts.bounds);
   checkPositiveInt('steps', opts.steps);
   const restarts = opts.restarts ?? 1;
   checkPositiveInt('restarts', restarts);
