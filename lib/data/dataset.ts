@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 export interface ImageDataset {
   name: string;
   images: Uint8Array;
-  labels: Uint8Array;
+  labels: Uint8Array | Uint16Array;
   n: number;
   height: number;
   width: number;
