@@ -11,7 +11,8 @@ export interface RemoteFile {
   name: string;
   /** Sub-folder of the cache and of the mirror (`mnist`). */
   dataset: string;
-  md5: string;
+  /** Checked on every fetch; absent only where the publisher gives none (then the caller checks the contents). */
+  md5?: string;
   /** Where it can be downloaded, tried in order. */
   urls: string[];
 }
@@ -23,6 +24,7 @@ export function md5(bytes: Uint8Array): string {
 }
 
 function checked(bytes: Uint8Array, file: RemoteFile, from: string): Uint8Array {
+  if (!file.md5) return bytes;
   const got = md5(bytes);
   if (got !== file.md5) throw new Error(`${file.name} from ${from}: bad checksum: md5 ${got}, expected ${file.md5}`);
   return bytes;
@@ -62,7 +64,7 @@ export async function fetchFile(file: RemoteFile, opts: FetchOptions = {}): Prom
   const { onProgress } = opts;
   const target = path.join(opts.cacheDir ?? DATA_CACHE, file.dataset, file.name);
   if (fs.existsSync(target)) {
-    if (md5(fs.readFileSync(target)) === file.md5) return target;
+    if (!file.md5 || md5(fs.readFileSync(target)) === file.md5) return target;
     fs.rmSync(target); // a bad file from an older run: fetch it again
   }
   const mirrored = mirrorPath(file, opts.mirror ?? process.env.AT_ODDS_DATA_MIRROR);

@@ -1,4 +1,5 @@
 // Image grids drawn with node-canvas to PNG: digits, photos, gradients, each with a caption.
+import * as tf from '@tensorflow/tfjs';
 import { createCanvas } from 'canvas';
 
 /** A batch of images, row-major [N, H, W, C] with C = 1 (gray) or 3 (RGB), values in [0, 1]. */
@@ -12,10 +13,12 @@ export interface GridOptions {
   cols?: number;
   /** Pixels per image pixel (default: 3 for images under 64 px, else 1). */
   scale?: number;
-  /** One caption under each image. */
+  /** One caption under each image; '\n' starts a new line. */
   labels?: string[];
   /** A heading above the grid. */
   title?: string;
+  /** PNG (default: exact pixels) or JPEG (photographs: a tenth of the size in a handout). */
+  format?: 'png' | 'jpeg';
 }
 
 const PAD = 4;
@@ -33,7 +36,8 @@ export function imageGrid(images: Images, opts: GridOptions = {}): Buffer {
   const cols = Math.max(1, Math.min(n, opts.cols ?? Math.min(n, 10)));
   const rows = Math.ceil(n / cols);
   const scale = opts.scale ?? (Math.max(h, w) < 64 ? 3 : 1);
-  const labelH = opts.labels ? FONT_PX + 6 : 0;
+  const lines = Math.max(0, ...(opts.labels ?? []).map((l) => l.split('\n').length));
+  const labelH = lines * (FONT_PX + 3) + (lines ? 4 : 0);
   const titleH = opts.title ? FONT_PX + 10 : 0;
   const cellW = w * scale + PAD;
   const cellH = h * scale + PAD + labelH;
@@ -61,7 +65,16 @@ export function imageGrid(images: Images, opts: GridOptions = {}): Buffer {
     const x = PAD + (k % cols) * cellW;
     const y = titleH + PAD + Math.floor(k / cols) * cellH;
     ctx.drawImage(scratch, x, y, w * scale, h * scale);
-    if (opts.labels) ctx.fillText(opts.labels[k], x + (w * scale) / 2, y + h * scale + FONT_PX + 1);
+    opts.labels?.[k].split('\n').forEach((line, i) => ctx.fillText(line, x + (w * scale) / 2, y + h * scale + (i + 1) * (FONT_PX + 3)));
   }
-  return canvas.toBuffer('image/png');
+  return opts.format === 'jpeg' ? canvas.toBuffer('image/jpeg', { quality: 0.85 }) : canvas.toBuffer('image/png');
+}
+
+/** A batch tensor as Images for imageGrid, optionally resized (handouts keep thumbnails small). */
+export async function tensorImages(t: tf.Tensor4D, size?: number): Promise<Images> {
+  const resized = tf.tidy(() => (size ? tf.image.resizeBilinear(t, [size, size], true) : tf.clone(t)));
+  const data = await resized.data();
+  const shape = resized.shape as [number, number, number, number];
+  resized.dispose();
+  return { shape, data };
 }

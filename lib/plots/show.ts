@@ -20,8 +20,10 @@ export function show(fig: Figure): void {
   bundleShown = true;
 }
 
-export function showPng(png: Uint8Array): void {
-  display().png(png);
+/** Shows a PNG or JPEG image (as imageGrid makes them), by its first bytes. */
+export function showImage(image: Uint8Array): void {
+  if (image[0] === 0xff && image[1] === 0xd8) display().jpeg(image);
+  else display().png(image);
 }
 
 export function showMarkdown(md: string): void {
