@@ -77,6 +77,17 @@ test.serial('the 01-theory handout works in a browser: plots render, sliders mov
   }
 });
 
+test('04-imagenet runs without a robust checkpoint, says so, and exports its figures', (t) => {
+  const out = tempDir('imagenet');
+  const r = atOdds(['notebooks', '04-imagenet', '--out', out, '--set', 'nImages=3', '--set', 'linfSteps=10', '--set', 'l2Steps=10'], { AT_ODDS_OUTPUTS: out });
+  t.is(r.code, 0, r.stderr);
+  const html = fs.readFileSync(path.join(out, 'handouts', '04-imagenet.html'), 'utf8');
+  t.true(html.length < 5e6, `handout is ${html.length} bytes`);
+  t.regex(html, /No robust checkpoint is set/);
+  t.is(html.match(/<img src="data:image\/jpeg;base64,/g)?.length, 5, 'photos, gradients, two attacks, interpolation');
+  t.regex(html, /tensors still held: 0/);
+});
+
 test('a failing cell stops the run, names the notebook and the cell, and exits non-zero', (t) => {
   const out = tempDir('failing');
   const r = atOdds(['notebooks', fixture('failing.ipynb'), '--out', out]);
