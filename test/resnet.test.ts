@@ -2,6 +2,7 @@
 // against the ones PyTorch computed (test/fixtures/make_torch_fixtures.py), for both file formats.
 import test from 'ava';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend/init';
@@ -9,6 +10,9 @@ import { readTorch, stateDict } from '../lib/io/torch';
 import { resnetFromTorch } from '../lib/models/resnet';
 import { crossEntropy } from '../lib/attacks/pgd';
 import { logits } from '../lib/models/classifier';
+import { loadRobustResNet } from '../lib/models/robust-imagenet';
+import { tempDir } from './helpers/cli';
+import { maxRelativeError } from './helpers/numeric';
 
 const dir = path.join(__dirname, 'fixtures', 'torch');
 const want = JSON.parse(fs.readFileSync(path.join(dir, 'resnet-expected.json'), 'utf8'));
@@ -16,16 +20,6 @@ const want = JSON.parse(fs.readFileSync(path.join(dir, 'resnet-expected.json'), 
 test.before(async () => {
   await initBackend({ quiet: true });
 });
-
-function maxRelative(got: ArrayLike<number>, expected: number[]): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs(got[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return err / scale;
-}
 
 for (const format of ['zip', 'legacy']) {
   test(`logits and input gradients match PyTorch's to 1e-4 (${format} format)`, (t) => {
@@ -35,7 +29,7 @@ for (const format of ['zip', 'legacy']) {
     const y = tf.tensor1d(want.y, 'int32');
     const z = logits(net.model, x);
     const g = tf.grad((xi: tf.Tensor) => tf.sum(crossEntropy(logits(net.model, xi as tf.Tensor4D), y)))(x);
-    const [zErr, gErr] = [maxRelative(z.dataSync(), want.logits), maxRelative(g.dataSync(), want.grad)];
+    const [zErr, gErr] = [maxRelativeError(z.dataSync(), want.logits), maxRelativeError(g.dataSync(), want.grad)];
     t.log(`max relative error: logits ${zErr.toExponential(2)}, gradients ${gErr.toExponential(2)}`);
     t.true(zErr < 1e-4, `logits: ${zErr}`);
     t.true(gErr < 1e-4, `gradients: ${gErr}`);
@@ -53,4 +47,30 @@ test('missing or misshapen weights are named', (t) => {
   const fc = sd.get('model.fc.bias')!;
   misshapen.set('model.fc.bias', { ...fc, shape: [fc.shape[0] + 1], data: new Float32Array(fc.shape[0] + 1) });
   t.throws(() => resnetFromTorch(misshapen, 'ck.pt'), { message: /ck\.pt: fc\.bias is \[10\], expected \[9\]/ });
+});
+
+test('a robust checkpoint by URL is downloaded once, with progress, into the cache, and loads', async (t) => {
+  const body = fs.readFileSync(path.join(dir, 'resnet-zip.pt'));
+  let requests = 0;
+  const server = http.createServer((_, res) => {
+    requests++;
+    res.writeHead(200, { 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cache = tempDir('models');
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/files/robust.ckpt`;
+    const seen: number[] = [];
+    const net = await loadRobustResNet(url, (p) => seen.push(p.received), cache);
+    t.is(net.classes, 9);
+    t.is(seen[seen.length - 1], body.length);
+    t.true(fs.existsSync(path.join(cache, 'models', 'robust.ckpt')));
+    (await loadRobustResNet(url, undefined, cache)).dispose();
+    t.is(requests, 1, 'the second load reads the cache');
+    net.dispose();
+    await t.throwsAsync(loadRobustResNet(path.join(cache, 'missing.ckpt')), { message: /no checkpoint at .*missing\.ckpt: give a path or a URL/ });
+  } finally {
+    server.close();
+  }
 });

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerTrainingKernels } from '../lib/backend/training-kernels';
 import { registerNodeKernels } from '../lib/backend/node-kernels';
+import { maxRelativeError } from './helpers/numeric';
 
 type Arrays = Record<string, { shape: number[]; values: Float32Array }>;
 
@@ -46,16 +47,6 @@ async function gradsOn(backend: string): Promise<Record<string, Float32Array>> {
   return out;
 }
 
-function maxRelError(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
-
 test.serial('wasm and cpu training kernels match the reference kernels on conv-net gradients', async (t) => {
   const references: Record<string, Record<string, Float32Array>> = { 'stock cpu': await gradsOn('cpu') };
   try {
@@ -73,7 +64,7 @@ test.serial('wasm and cpu training kernels match the reference kernels on conv-n
     for (const [backend, grads] of Object.entries(ours)) {
       for (const k of Object.keys(INPUTS)) {
         t.is(grads[k].length, ref[k].length);
-        const err = maxRelError(grads[k], ref[k]);
+        const err = maxRelativeError(grads[k], ref[k]);
         t.true(err < 1e-5, `${backend} d/d${k} vs ${refName}: relative error ${err}`);
       }
     }

@@ -11,11 +11,11 @@ export const PUBLISHED_ROBUST_MODELS = [
   { name: 'ResNet-50, ImageNet, l_inf eps 4/255 (63.9%)', url: 'https://huggingface.co/madrylab/robust-imagenet-models/resolve/main/resnet50_linf_eps4.0.ckpt' },
 ];
 
-/** A checkpoint file, or a URL fetched once into data/cache/models with a progress bar. */
-export async function loadRobustResNet(pathOrUrl: string, onProgress?: FetchProgress): Promise<ResNet> {
+/** A checkpoint file, or a URL fetched once into data/cache/models (or cacheDir/models) with a progress bar. */
+export async function loadRobustResNet(pathOrUrl: string, onProgress?: FetchProgress, cacheDir?: string): Promise<ResNet> {
   let file = pathOrUrl;
   if (/^https?:\/\//.test(pathOrUrl)) {
-    file = await fetchFile({ name: path.basename(new URL(pathOrUrl).pathname), dataset: 'models', urls: [pathOrUrl] }, { onProgress });
+    file = await fetchFile({ name: path.basename(new URL(pathOrUrl).pathname), dataset: 'models', urls: [pathOrUrl] }, { onProgress, cacheDir, mirror: '' });
   } else if (!fs.existsSync(pathOrUrl)) {
     throw new Error(`no checkpoint at ${pathOrUrl}: give a path or a URL (see PUBLISHED_ROBUST_MODELS)`);
   }

@@ -12,6 +12,7 @@ import { resnetFromTorch } from '../../lib/models/resnet';
 import { crossEntropy } from '../../lib/attacks/pgd';
 import { logits } from '../../lib/models/classifier';
 import { ROOT } from '../helpers/cli';
+import { maxRelativeError } from '../helpers/numeric';
 
 const dir = process.env.AT_ODDS_RESNET50_FIXTURE ?? path.join(os.tmpdir(), 'at-odds-resnet50');
 
@@ -38,12 +39,7 @@ test('a full-size ResNet-50 loads in seconds and matches PyTorch to 1e-4', async
   const y = tf.tensor1d(want.y, 'int32');
   const z = logits(net.model, x);
   const g = tf.grad((xi: tf.Tensor) => tf.sum(crossEntropy(logits(net.model, xi as tf.Tensor4D), y)))(x);
-  const rel = (a: ArrayLike<number>, b: number[]) => {
-    let [err, scale] = [0, 0];
-    for (let i = 0; i < b.length; i++) { err = Math.max(err, Math.abs(a[i] - b[i])); scale = Math.max(scale, Math.abs(b[i])); }
-    return err / scale;
-  };
-  const [zErr, gErr] = [rel(z.dataSync(), want.logits), rel(g.dataSync(), want.grad)];
+  const [zErr, gErr] = [maxRelativeError(z.dataSync(), want.logits), maxRelativeError(g.dataSync(), want.grad)];
   t.log(`max relative error: logits ${zErr.toExponential(2)}, gradients ${gErr.toExponential(2)}`);
   t.true(zErr < 1e-4 && gErr < 1e-4);
   tf.dispose([x, y, z, g]);
