@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Classifier, logits } from '../models/classifier';
 import { Norm, ThreatModel, threatModel } from './threat';
+import { checkPositiveInt } from '../checks';
 
 /** A loss to raise, per example: logits [N, K] and labels [N] -> [N]. */
 export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Tensor1D;
@@ -42,10 +43,6 @@ export interface PgdOptions {
   loss?: LossFn;
   /** Seed of the random starts; restart r uses seed + r. */
   seed?: number;
-}
-
-function checkPositiveInt(name: string, v: number): void {
-  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${name} must be an integer >= 1, got ${v}`);
 }
 
 function checkInputs(x: tf.Tensor, y: tf.Tensor, threat: ThreatModel, target?: tf.Tensor): void {

@@ -1,6 +1,7 @@
 // Threat models: the set of perturbations an adversary may make, as three verbs (after MadryLab's
 // robustness library): project back into the set, step inside it, and start somewhere random in it.
 import * as tf from '@tensorflow/tfjs';
+import { checkNonNegative } from '../checks';
 
 export type Norm = 'linf' | 'l2';
 
@@ -17,10 +18,6 @@ export interface ThreatModel {
   randomPerturb(x: tf.Tensor4D, seed?: number): tf.Tensor4D;
 }
 
-function checkEps(eps: number): void {
-  if (!(typeof eps === 'number' && Number.isFinite(eps) && eps >= 0)) throw new Error(`eps must be a number >= 0, got ${eps}`);
-}
-
 function checkBounds(bounds: [number, number]): void {
   if (!(bounds.length === 2 && bounds[0] < bounds[1])) throw new Error(`pixel bounds must be [min, max] with min < max, got [${bounds}]`);
 }
@@ -32,7 +29,7 @@ function l2Norms(t: tf.Tensor4D): tf.Tensor4D {
 
 /** ||delta||_inf <= eps: every pixel moves by at most eps. */
 export function linf(eps: number, bounds: [number, number] = [0, 1]): ThreatModel {
-  checkEps(eps);
+  checkNonNegative('eps', eps);
   checkBounds(bounds);
   return {
     norm: 'linf', eps, bounds,
@@ -46,7 +43,7 @@ export function linf(eps: number, bounds: [number, number] = [0, 1]): ThreatMode
 
 /** ||delta||_2 <= eps, per example. */
 export function l2(eps: number, bounds: [number, number] = [0, 1]): ThreatModel {
-  checkEps(eps);
+  checkNonNegative('eps', eps);
   checkBounds(bounds);
   return {
     norm: 'l2', eps, bounds,

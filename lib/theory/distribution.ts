@@ -2,6 +2,7 @@
 //   y ~ uniform{-1, +1},  x1 = +y w.p. p and -y otherwise,  x2..x_{d+1} ~ N(eta*y, 1) i.i.d.
 import { checkParams, TheoryParams } from './params';
 import { seededRng } from '../random';
+import { checkPositiveInt } from '../checks';
 
 export interface Sample {
   /** Row-major [n, d+1]: column 0 is the robust feature x1, columns 1..d the weak ones. */
@@ -15,7 +16,7 @@ export interface Sample {
 
 export function sampleD(params: TheoryParams, n: number, seed: number): Sample {
   const { p, d, eta } = checkParams(params);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`n must be an integer >= 1, got ${n}`);
+  checkPositiveInt('n', n);
   const rng = seededRng(seed);
   const dim = d + 1;
   const x = new Float32Array(n * dim);

@@ -1,4 +1,5 @@
 // The parameters of the distribution D(p, eta, d), checked once where they enter.
+import { checkNonNegative, checkPositiveInt } from '../checks';
 
 export interface TheoryParams {
   /** P(x1 = y): how often the one robust feature agrees with the label, in [0.5, 1]. */
@@ -16,12 +17,11 @@ function isNumber(v: unknown): v is number {
 export function checkParams(params: TheoryParams): TheoryParams {
   const { p, d, eta } = params;
   if (!isNumber(p) || p < 0.5 || p > 1) throw new Error(`p must be a number in [0.5, 1], got ${p}`);
-  if (!isNumber(d) || !Number.isInteger(d) || d < 1) throw new Error(`d must be an integer >= 1, got ${d}`);
+  checkPositiveInt('d', d);
   if (!isNumber(eta) || eta <= 0) throw new Error(`eta must be a number > 0, got ${eta}`);
   return params;
 }
 
 export function checkEps(eps: number, name = 'eps'): number {
-  if (!isNumber(eps) || eps < 0) throw new Error(`${name} must be a number >= 0, got ${eps}`);
-  return eps;
+  return checkNonNegative(name, eps);
 }

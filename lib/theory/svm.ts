@@ -5,6 +5,7 @@
 import type { Sample } from './distribution';
 import type { Weights } from './linear';
 import { checkEps } from './params';
+import { checkPositiveInt } from '../checks';
 
 export interface SvmOptions {
   /** eps of the adversarial hinge; 0 gives the standard SVM. */
@@ -32,7 +33,7 @@ export function trainSvm(data: Sample, opts: SvmOptions): SvmResult {
   const eps = checkEps(opts.epsTrain, 'epsTrain');
   const steps = opts.steps ?? 400;
   const lr0 = opts.lr ?? 0.5;
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be an integer >= 1, got ${steps}`);
+  checkPositiveInt('steps', steps);
   if (!(lr0 > 0)) throw new Error(`lr must be > 0, got ${lr0}`);
   const { x, y, n, dim } = data;
   const w = new Float64Array(dim);

@@ -7,6 +7,7 @@ import { Norm } from '../attacks/threat';
 import { batchTensors, ImageDataset } from '../data/dataset';
 import { writeCsv } from '../io/csv';
 import { permutation } from '../random';
+import { checkPositiveInt } from '../checks';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { learningRate, makeOptimizer, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
 import { OnProgress } from '../progress';
@@ -49,7 +50,7 @@ export interface EpochRow {
 }
 
 function checkOptions(data: ImageDataset, opts: TrainOptions): void {
-  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) throw new Error(`epochs must be an integer >= 1, got ${opts.epochs}`);
+  checkPositiveInt('epochs', opts.epochs);
   const b = opts.batchSize ?? 50;
   if (!(Number.isInteger(b) && b >= 1 && b <= data.n)) throw new Error(`batch size must be an integer in 1..${data.n}, got ${b}`);
   if (opts.resume && !opts.out) throw new Error('resume needs the output directory of the run (out)');
