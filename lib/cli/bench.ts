@@ -13,6 +13,7 @@ import { fetchFile } from '../data/fetch';
 import { MnistArchitecture, mnistCnn } from '../models/mnist';
 import { ROOT } from '../paths';
 import { trainStep } from '../train/loop';
+import { makeOptimizer } from '../train/optimizer';
 import { int } from './args';
 
 const PGD = { threat: 'linf' as const, eps: 0.3, stepSize: 0.01, randomStart: true };
@@ -39,7 +40,7 @@ async function ours(model: MnistArchitecture, pgdSteps: number, batches: number,
   const backend = await initBackend({ quiet: true });
   const data = await loadMnist('train');
   const net = mnistCnn(model, 0);
-  const optimizer = tf.train.adam(1e-4);
+  const optimizer = makeOptimizer({ name: 'adam', lr: 1e-4 });
   const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
   const step = (adversarial: boolean) => (i: number) => {
     const { x, y } = batch(data, i, 50);
