@@ -8,9 +8,11 @@ Exit status: 0 on success, 1 when a cell fails (the message names the notebook a
 2 on bad arguments.
 """
 import argparse
+import copy
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -102,13 +104,47 @@ def execute(nb, name, timeout):
     return True
 
 
+# Code (fenced or inline) is left alone; display math before inline math.
+CODE = re.compile(r'(```.*?```|`[^`\n]*`)', re.S)
+DISPLAY_MATH = re.compile(r'\$\$(.+?)\$\$', re.S)
+INLINE_MATH = re.compile(r'(?<![\\$])\$([^$\n]+?)\$')
+
+
+def render_math(nb):
+    """Replaces the TeX of markdown cells by SVG (lib/handouts/tex.ts); returns the CSS it needs."""
+    items, cells = [], [c for c in nb.cells if c.cell_type == 'markdown']
+
+    def collect(display):
+        def sub(m):
+            items.append({'tex': m.group(1).strip(), 'display': display})
+            return '\x00MATH%d\x00' % (len(items) - 1)
+        return sub
+
+    for cell in cells:
+        parts = CODE.split(cell.source)
+        for i in range(0, len(parts), 2):
+            parts[i] = INLINE_MATH.sub(collect(False), DISPLAY_MATH.sub(collect(True), parts[i]))
+        cell.source = ''.join(parts)
+    if not items:
+        return ''
+    node = os.environ.get('AT_ODDS_NODE', 'node')
+    r = subprocess.run([node, '--import', 'tsx', os.path.join(ROOT, 'lib', 'handouts', 'tex.ts')], cwd=ROOT,
+                       input=json.dumps(items), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError('rendering the math failed:\n' + r.stderr[-2000:])
+    out = json.loads(r.stdout)
+    for cell in cells:
+        cell.source = re.sub('\x00MATH(\\d+)\x00', lambda m: out['svgs'][int(m.group(1))], cell.source)
+    return out['css']
+
+
 def export_html(nb, name, path):
-    with open(os.path.join(ROOT, 'node_modules', 'mathjax', 'es5', 'tex-svg-full.js'), encoding='utf-8') as f:
-        mathjax = f.read().replace('</script', '<\\/script')
+    nb = copy.deepcopy(nb)
+    css = render_math(nb)
     exporter = HTMLExporter(template_name='handout',
                             extra_template_basedirs=[os.path.join(ROOT, 'jupyter', 'nbconvert', 'templates')],
                             exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': name}, 'mathjax_inline': mathjax})
+    body, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': name}, 'math_css': css})
     write_atomic(path, body)
 
 
