@@ -13,7 +13,7 @@ import { fetchFile } from '../data/fetch';
 import { MnistArchitecture, mnistCnn } from '../models/mnist';
 import { ROOT } from '../paths';
 import { trainStep } from '../train/loop';
-import { makeOptimizer } from '../train/optimizer';
+import { makeOptimizer, trainableVariables } from '../train/optimizer';
 import { int } from './args';
 
 const PGD = { threat: 'linf' as const, eps: 0.3, stepSize: 0.01, randomStart: true };
@@ -41,7 +41,7 @@ async function ours(model: MnistArchitecture, pgdSteps: number, batches: number,
   const data = await loadMnist('train');
   const net = mnistCnn(model, 0);
   const optimizer = makeOptimizer({ name: 'adam', lr: 1e-4 });
-  const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
+  const vars = trainableVariables(net);
   const step = (adversarial: boolean) => (i: number) => {
     const { x, y } = batch(data, i, 50);
     trainStep(net, optimizer, vars, x, y, adversarial ? { ...PGD, steps: pgdSteps } : undefined, i);

@@ -157,7 +157,7 @@ function loadLegacy(bytes: Uint8Array, source: string): unknown {
     if (pos + 8 > view.length) throw new Error(`${source}: truncated: storage ${key} is missing`);
     const numel = Number(view.readBigInt64LE(pos));
     pos += 8;
-    if (!s) { pos += numel; continue; }
+    if (!s) throw new Error(`${source}: storage ${key} is listed but no tensor uses it`);
     const size = numel * s.type.bytes;
     if (pos + size > view.length) throw new Error(`${source}: truncated: storage ${key} needs ${size} bytes, ${view.length - pos} are left`);
     const data = view.subarray(pos, pos + size);

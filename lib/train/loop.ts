@@ -9,7 +9,7 @@ import { writeCsv } from '../io/csv';
 import { permutation } from '../random';
 import { checkPositiveInt } from '../checks';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { learningRate, makeOptimizer, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
+import { learningRate, makeOptimizer, trainableVariables, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
 import { OnProgress } from '../progress';
 
 export interface AdversarialSpec {
@@ -104,7 +104,7 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
     tf.dispose(saved.optimizer.weights.map((w) => w.tensor));
     history = saved.state.history;
   }
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const vars = trainableVariables(model);
   const batches = Math.ceil(data.n / batchSize);
   try {
     for (let epoch = history.length + 1; epoch <= opts.epochs; epoch++) {

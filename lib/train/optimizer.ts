@@ -6,6 +6,11 @@ export type OptimizerSpec =
   /** SGD with momentum; the learning rate is multiplied by `gamma` at each epoch in `milestones`. */
   | { name: 'sgd'; lr: number; momentum: number; milestones?: number[]; gamma?: number };
 
+/** The variables an optimizer steps: a layers model's trainable weights. */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
 export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
   if (!(spec.lr > 0)) throw new Error(`learning rate must be > 0, got ${spec.lr}`);
   switch (spec.name) {
