@@ -10,11 +10,29 @@ export interface Profile {
     /** Gradient steps per SVM. */
     svmSteps: number;
   };
+  mnist: {
+    /** Train every model from its recipe (resuming), or read the ones we ship. */
+    train: boolean;
+    /** Test images: the 2,000 embedded ones, or the 10,000 of the test set (downloaded once). */
+    testSplit: 'sample' | 'test';
+    /** Test images attacked for the accuracy table and curves. */
+    attackImages: number;
+    /** PGD steps of those attacks. */
+    pgdSteps: number;
+    /** Rerun Figure 1's 15 trainings, or read the CSV of our run. */
+    trainSizeSweep: boolean;
+  };
 }
 
 const PROFILES: Record<Profile['name'], Profile> = {
-  quick: { name: 'quick', theory: { monteCarlo: 10_000, svmTrain: 2_000, svmSteps: 300 } },
-  full: { name: 'full', theory: { monteCarlo: 100_000, svmTrain: 10_000, svmSteps: 1_000 } },
+  quick: {
+    name: 'quick', theory: { monteCarlo: 10_000, svmTrain: 2_000, svmSteps: 300 },
+    mnist: { train: false, testSplit: 'sample', attackImages: 250, pgdSteps: 20, trainSizeSweep: false },
+  },
+  full: {
+    name: 'full', theory: { monteCarlo: 100_000, svmTrain: 10_000, svmSteps: 1_000 },
+    mnist: { train: true, testSplit: 'test', attackImages: 10_000, pgdSteps: 40, trainSizeSweep: true },
+  },
 };
 
 export const PROFILE_NAMES = Object.keys(PROFILES) as Profile['name'][];

@@ -6,12 +6,18 @@ import { openLab, runNotebooks } from './notebooks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
 import { benchCommand } from './bench';
+import { shippedDir, shipRun } from '../models/mnist-zoo';
+import { MNIST_TRAIN_SIZE, trainSizeSweep } from '../train/train-size';
+import { loadDataset } from '../data/load';
+import { downloadProgress, terminalProgress } from '../progress';
 
 const USAGE = `usage: at-odds <command>
   setup                         install what the notebooks need (idempotent)
   backend                       print the TensorFlow.js backend in use and why
   lab                           open JupyterLab on the notebooks, with the tslab kernel
   train --dataset mnist --out DIR [...]     standard or adversarial training (--help for options)
+  train-size --out DIR                      Figure 1's runs: accuracy against training-set size (resumes)
+  ship --recipe NAME --run DIR               copy a finished run into data/models/mnist/NAME (float16)
   eval --checkpoint DIR [--eps E ...]       standard and PGD robust accuracy, as one JSON line
   bench [--model madry|small] [--peer]      throughput against the PyTorch peer
   notebooks <name...> | --all   execute notebooks and export their handouts
@@ -32,6 +38,23 @@ async function main(argv: string[]): Promise<number> {
       return trainCommand(rest);
     case 'eval':
       return evalCommand(rest);
+    case 'train-size': {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } } });
+      if (!values.out) throw new Error('usage: at-odds train-size --out DIR');
+      await initBackend();
+      const [trainSet, testSet] = [await loadDataset('mnist', 'train', { onProgress: downloadProgress() }), await loadDataset('mnist', 'test', { onProgress: downloadProgress() })];
+      const rows = await trainSizeSweep(MNIST_TRAIN_SIZE, trainSet, testSet, values.out, terminalProgress());
+      for (const r of rows) console.log(JSON.stringify(r));
+      return 0;
+    }
+    case 'ship': {
+      const { values } = parseArgs({ args: rest, options: { recipe: { type: 'string' }, run: { type: 'string' } } });
+      if (!values.recipe || !values.run) throw new Error('usage: at-odds ship --recipe NAME --run DIR');
+      await initBackend({ quiet: true });
+      const r = await shipRun(values.recipe, values.run);
+      console.log(`shipped ${values.recipe}: ${r.history.length} epochs, ${(r.seconds / 60).toFixed(1)} min of training, to ${shippedDir(values.recipe)}`);
+      return 0;
+    }
     case 'bench':
       return benchCommand(rest);
     case 'lab':

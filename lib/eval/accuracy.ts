@@ -62,3 +62,16 @@ export async function robustCurve(model: Classifier, data: ImageDataset, opts: {
   }
   return rows;
 }
+
+/** Robust curves of several models under several threat models: rows tagged with the model's name. */
+export async function robustCurves(models: Record<string, Classifier>, data: ImageDataset,
+  opts: { grids: Partial<Record<'linf' | 'l2', number[]>>; steps: number; onProgress?: OnProgress }): Promise<(CurveRow & { model: string })[]> {
+  const rows: (CurveRow & { model: string })[] = [];
+  for (const [model, m] of Object.entries(models)) {
+    for (const [threat, epsList] of Object.entries(opts.grids) as ['linf' | 'l2', number[]][]) {
+      const progress = opts.onProgress && ((p: Parameters<OnProgress>[0]) => opts.onProgress!({ ...p, label: `${model}, ${threat}: ${p.label}` }));
+      for (const r of await robustCurve(m, data, { threat, epsList, steps: opts.steps, onProgress: progress })) rows.push({ ...r, model });
+    }
+  }
+  return rows;
+}

@@ -4,17 +4,27 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic';
+import { toFloat16 } from '../io/float16';
 
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
+/** Float32 weights as float16, and their specs marked so that TensorFlow.js widens them on load. */
+function halve(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
+  if (specs.some((s) => s.dtype !== 'float32' || s.quantization)) throw new Error('float16 storage takes float32 weights only');
+  return [specs.map((s) => ({ ...s, quantization: { dtype: 'float16' as const } })), toFloat16(new Float32Array(data)).buffer as ArrayBuffer];
+}
+
+/** Writes model.json and weights.bin into `dir`; `float16` halves the file (weights rounded to ~3 digits). */
+export async function saveModel(model: tf.LayersModel, dir: string, opts: { float16?: boolean } = {}): Promise<void> {
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     const { weightData, ...rest } = artifacts;
-    const weights = tf.io.CompositeArrayBuffer.join(weightData);
+    let weights = tf.io.CompositeArrayBuffer.join(weightData);
+    let specs = rest.weightSpecs!;
+    if (opts.float16) [specs, weights] = halve(specs, weights);
     // Weights first: a model.json is only ever written next to the weights it describes.
     writeFileAtomic(path.join(dir, 'weights.bin'), new Uint8Array(weights));
     writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify({
       modelTopology: rest.modelTopology,
       format: rest.format, generatedBy: rest.generatedBy, convertedBy: rest.convertedBy,
-      weightsManifest: [{ paths: ['weights.bin'], weights: rest.weightSpecs }],
+      weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
     }));
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }));

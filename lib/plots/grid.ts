@@ -19,9 +19,10 @@ export interface GridOptions {
   title?: string;
   /** PNG (default: exact pixels) or JPEG (photographs: a tenth of the size in a handout). */
   format?: 'png' | 'jpeg';
+  /** White space around each image, in pixels (default 4). */
+  pad?: number;
 }
 
-const PAD = 4;
 const FONT_PX = 12;
 
 export function imageGrid(images: Images, opts: GridOptions = {}): Buffer {
@@ -33,6 +34,7 @@ export function imageGrid(images: Images, opts: GridOptions = {}): Buffer {
     throw new Error(`imageGrid: shape [${images.shape.join(', ')}] needs ${n * h * w * c} values, got ${images.data.length}`);
   }
   if (opts.labels && opts.labels.length !== n) throw new Error(`imageGrid: ${opts.labels.length} labels for ${n} images`);
+  const PAD = opts.pad ?? 4;
   const cols = Math.max(1, Math.min(n, opts.cols ?? Math.min(n, 10)));
   const rows = Math.ceil(n / cols);
   const scale = opts.scale ?? (Math.max(h, w) < 64 ? 3 : 1);

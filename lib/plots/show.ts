@@ -29,3 +29,8 @@ export function showImage(image: Uint8Array): void {
 export function showMarkdown(md: string): void {
   display().markdown(md);
 }
+
+/** Shows an HTML fragment (its scripts run in Jupyter and in the handout). */
+export function showHtml(html: string): void {
+  display().html(html);
+}

@@ -1,10 +1,10 @@
 // Optimizers and their state, which a checkpoint must carry for a resumed run to match an uninterrupted one.
 import * as tf from '@tensorflow/tfjs';
 
-export type OptimizerSpec =
-  | { name: 'adam'; lr: number }
-  /** SGD with momentum; the learning rate is multiplied by `gamma` at each epoch in `milestones`. */
-  | { name: 'sgd'; lr: number; momentum: number; milestones?: number[]; gamma?: number };
+/** The learning rate is multiplied by `gamma` (default 0.1) after each epoch in `milestones`. */
+interface Schedule { lr: number; milestones?: number[]; gamma?: number }
+
+export type OptimizerSpec = ({ name: 'adam' } | { name: 'sgd'; momentum: number }) & Schedule;
 
 /** The variables an optimizer steps: a layers model's trainable weights. */
 export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
@@ -22,12 +22,15 @@ export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
 
 /** The learning rate for a (1-based) epoch under the schedule. */
 export function learningRate(spec: OptimizerSpec, epoch: number): number {
-  if (spec.name !== 'sgd' || !spec.milestones) return spec.lr;
+  if (!spec.milestones) return spec.lr;
   return spec.lr * (spec.gamma ?? 0.1) ** spec.milestones.filter((m) => epoch > m).length;
 }
 
 export function setLearningRate(optimizer: tf.Optimizer, spec: OptimizerSpec, epoch: number): void {
-  if (spec.name === 'sgd') (optimizer as tf.MomentumOptimizer).setLearningRate(learningRate(spec, epoch));
+  const lr = learningRate(spec, epoch);
+  if (spec.name === 'sgd') (optimizer as tf.MomentumOptimizer).setLearningRate(lr);
+  // tfjs's Adam has no setter, but reads its learningRate field at every step.
+  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
 /**

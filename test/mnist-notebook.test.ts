@@ -1,0 +1,79 @@
+// The MNIST chapter end to end: 02-mnist runs on the shipped models, and its handout works in a browser.
+import test from 'ava';
+import * as fs from 'fs';
+import * as path from 'path';
+import puppeteer from 'puppeteer-core';
+import { atOdds, tempDir } from './helpers/cli';
+import { readCsv } from '../lib/io/csv';
+import { chromiumFlags, findChromium } from '../lib/handouts/chromium';
+
+let out = '';
+
+test.serial('02-mnist runs on the shipped models and exports its figures, tables and explorer', (t) => {
+  out = tempDir('mnist');
+  const r = atOdds(['notebooks', '02-mnist', '--out', out, '--set', 'attackImages=40', '--set', 'pgdSteps=5'], { AT_ODDS_OUTPUTS: out });
+  t.is(r.code, 0, r.stderr);
+  const html = fs.readFileSync(path.join(out, 'handouts', '02-mnist.html'), 'utf8');
+  t.true(html.length < 5e6, `handout is ${html.length} bytes`);
+  t.true(fs.statSync(path.join(out, 'handouts', '02-mnist.pdf')).size > 1e5, 'a PDF');
+  t.is(html.match(/class="at-odds-figure"/g)?.length, 4, 'curves (l_inf, l_2), Figure 7, Figure 1');
+  t.is(html.match(/src="data:image\/png;base64,/g)?.length, 7, 'Figure 2, three Figure 3 grids, three Figure 4 rows');
+  t.is(html.match(/class="at-odds-explorer"/g)?.length, 1);
+  t.regex(html, /on the first 40 test images/);
+  t.regex(html, /tensors still held: 0/);
+  // The numbers behind the table are the shipped models' real behaviour.
+  const rows = readCsv(path.join(out, '02-mnist', 'accuracy.csv'));
+  t.is(rows.length, 9 * 10, 'nine models, five eps for each of two threats');
+  const at = (model: string, threat: string, eps: number) => rows.find((r) => r.model === model && r.threat === threat && r.eps === eps)!;
+  t.true((at('standard', 'linf', 0).std_acc as number) >= 0.95);
+  t.true((at('standard', 'linf', 0.3).robust_acc as number) <= 0.1);
+  t.true((at('linf-0.3', 'linf', 0.3).robust_acc as number) >= 0.7);
+  const std = readCsv(path.join(out, '02-mnist', 'std_vs_eps_train.csv'));
+  const linf = std.filter((r) => r.threat === 'linf').sort((a, b) => (a.eps_train as number) - (b.eps_train as number));
+  t.true((linf[0].std_acc as number) > (linf[linf.length - 1].std_acc as number), 'eps_train 0.3 costs standard accuracy');
+});
+
+test.serial('the 02-mnist handout in a browser: plots render, the explorer slider changes images and predictions, nothing from the network', async (t) => {
+  const html = path.join(out, 'handouts', '02-mnist.html');
+  t.true(fs.existsSync(html), 'the handout of the previous test');
+  const chromium = findChromium();
+  if (!chromium) {
+    t.fail('no Chromium: install it (Debian: apt-get install chromium) or set AT_ODDS_CHROMIUM');
+    return;
+  }
+  const browser = await puppeteer.launch({ executablePath: chromium, args: chromiumFlags(tempDir('chromium')), headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1100, height: 1000 });
+    const remote: string[] = [];
+    page.on('request', (req) => {
+      if (!/^(file|data|about|blob):/.test(req.url())) remote.push(req.url());
+    });
+    await page.goto(`file://${html}`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 4, { timeout: 30_000 });
+    t.is(await page.$$eval('.at-odds-figure .scatterlayer .trace', (els) => els.length > 10), true, 'the curves have traces');
+    const state = () => page.$eval('.at-odds-explorer', (root) => ({
+      eps: root.querySelector('.at-odds-eps')!.textContent,
+      images: Array.from(root.querySelectorAll('img'), (i) => i.getAttribute('src') ?? ''),
+      predictions: Array.from(root.querySelectorAll('.at-odds-pred'), (d) => d.textContent ?? ''),
+      labels: Array.from(root.querySelectorAll('th'), (th) => th.textContent ?? '').filter((l) => l.startsWith('label ')).map((l) => l.slice(6)),
+    }));
+    const before = await state();
+    t.is(before.eps, '0.3');
+    t.true(before.images.every((s) => s.startsWith('data:image/png;base64,')), 'every explorer image has a frame');
+    const slider = (await page.$('.at-odds-explorer input[type=range]'))!;
+    await slider.scrollIntoView();
+    await slider.focus();
+    await page.keyboard.press('Home');
+    const after = await state();
+    t.is(after.eps, '0');
+    t.notDeepEqual(after.images, before.images, 'the images change');
+    t.notDeepEqual(after.predictions, before.predictions, 'the predictions change');
+    // At eps 0 both models see the clean digits: the standard model gets all eight right.
+    t.deepEqual(after.predictions.slice(0, 8).map((p) => p[0]), after.labels);
+    await page.screenshot({ path: path.join(out, 'handouts', '02-mnist.png') });
+    t.deepEqual(remote, [], 'requests that left the machine');
+  } finally {
+    await browser.close();
+  }
+});
