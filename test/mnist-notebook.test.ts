@@ -2,10 +2,9 @@
 import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
-import puppeteer from 'puppeteer-core';
 import { atOdds, tempDir } from './helpers/cli';
 import { readCsv } from '../lib/io/csv';
-import { chromiumFlags, findChromium } from '../lib/handouts/chromium';
+import { openHandout } from './helpers/browser';
 
 let out = '';
 
@@ -34,22 +33,8 @@ test.serial('02-mnist runs on the shipped models and exports its figures, tables
 });
 
 test.serial('the 02-mnist handout in a browser: plots render, the explorer slider changes images and predictions, nothing from the network', async (t) => {
-  const html = path.join(out, 'handouts', '02-mnist.html');
-  t.true(fs.existsSync(html), 'the handout of the previous test');
-  const chromium = findChromium();
-  if (!chromium) {
-    t.fail('no Chromium: install it (Debian: apt-get install chromium) or set AT_ODDS_CHROMIUM');
-    return;
-  }
-  const browser = await puppeteer.launch({ executablePath: chromium, args: chromiumFlags(tempDir('chromium')), headless: true });
+  const { browser, page, remote } = await openHandout(path.join(out, 'handouts', '02-mnist.html'), 1000);
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1100, height: 1000 });
-    const remote: string[] = [];
-    page.on('request', (req) => {
-      if (!/^(file|data|about|blob):/.test(req.url())) remote.push(req.url());
-    });
-    await page.goto(`file://${html}`, { waitUntil: 'load' });
     await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 4, { timeout: 30_000 });
     t.is(await page.$$eval('.at-odds-figure .scatterlayer .trace', (els) => els.length > 10), true, 'the curves have traces');
     const state = () => page.$eval('.at-odds-explorer', (root) => ({

@@ -6,8 +6,7 @@ import { spawnSync } from 'child_process';
 import { atOdds, ROOT, tempDir } from './helpers/cli';
 import { jupyterEnv } from '../lib/setup/jupyter';
 import { venvBin } from '../lib/paths';
-import puppeteer from 'puppeteer-core';
-import { chromiumFlags, findChromium } from '../lib/handouts/chromium';
+import { openHandout } from './helpers/browser';
 
 const TRUSTED = 'import sys, nbformat; from nbformat.sign import NotebookNotary; print(NotebookNotary().check_signature(nbformat.read(sys.argv[1], 4)))';
 const fixture = (name: string) => path.join(ROOT, 'test', 'fixtures', name);
@@ -42,23 +41,8 @@ test.serial('the runner executes 01-theory and exports a self-contained handout 
 });
 
 test.serial('the 01-theory handout works in a browser: plots render, sliders move, nothing loads from the network', async (t) => {
-  const html = path.join(theoryOut, 'handouts', '01-theory.html');
-  t.true(fs.existsSync(html), 'the handout of the previous test');
-  const chromium = findChromium();
-  if (!chromium) {
-    t.fail('no Chromium: install it (Debian: apt-get install chromium) or set AT_ODDS_CHROMIUM');
-    return;
-  }
-  const profile = tempDir('chromium');
-  const browser = await puppeteer.launch({ executablePath: chromium, args: chromiumFlags(profile), headless: true });
+  const { browser, page, remote } = await openHandout(path.join(theoryOut, 'handouts', '01-theory.html'));
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1100, height: 900 });
-    const remote: string[] = [];
-    page.on('request', (req) => {
-      if (!/^(file|data|about|blob):/.test(req.url())) remote.push(req.url());
-    });
-    await page.goto(`file://${html}`, { waitUntil: 'load' });
     await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 4, { timeout: 30_000 });
     await page.waitForFunction(() => document.querySelectorAll('mjx-container').length > 10, { timeout: 30_000 });
     const title = () => page.$eval('.at-odds-figure .gtitle', (el) => el.textContent ?? '');

@@ -91,7 +91,7 @@ export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Reco
   }))];
   const all = tf.concat(rows);
   const labels = ['digit', ...Object.keys(models).map((n) => `∇ ${n}`)].flatMap((r) => Array(x.shape[0]).fill(r));
-  const png = imageGrid(await tensorImages(all), { labels, cols: x.shape[0], title: 'Loss gradient with respect to the input: red raises the loss, blue lowers it' });
+  const png = imageGrid(await tensorImages(all), { labels, cols: x.shape[0], title: `Loss gradient with respect to the input (${x.shape[0]} test digits): red raises the loss, blue lowers it` });
   tf.dispose([...rows, all]);
   return png;
 }

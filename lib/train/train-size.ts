@@ -18,7 +18,7 @@ export interface TrainSizeSpec {
   /** eps_train of each curve; 0 is standard training. */
   epsList: number[];
   pgdSteps: number;
-  /** Images every run sees: epochs = imagesSeen / n. */
+  /** Images every run sees: epochs = imagesSeen / n, rounded, at least one. */
   imagesSeen: number;
   lr: number;
   batchSize: number;
@@ -28,7 +28,7 @@ export interface TrainSizeSpec {
 /** What we ran for the shipped data/models/mnist/train-size.csv. */
 export const MNIST_TRAIN_SIZE: TrainSizeSpec = {
   architecture: 'small', sizes: [250, 1000, 4000, 15000, 60000], threat: 'l2', epsList: [0, 1, 2], pgdSteps: 7,
-  imagesSeen: 60_000, lr: 1e-3, batchSize: 50, seed: 0,
+  imagesSeen: 30_000, lr: 1e-3, batchSize: 50, seed: 0,
 };
 
 export interface TrainSizeRow {
