@@ -7,3 +7,11 @@ export type Classifier = tf.LayersModel | ((x: tf.Tensor4D) => tf.Tensor2D);
 export function logits(model: Classifier, x: tf.Tensor4D): tf.Tensor2D {
   return typeof model === 'function' ? model(x) : (model.apply(x, { training: false }) as tf.Tensor2D);
 }
+
+/** Each image's most probable class and its softmax probability. */
+export function topClass(model: Classifier, x: tf.Tensor4D): { classes: number[]; confidences: number[] } {
+  return tf.tidy(() => {
+    const p = tf.softmax(logits(model, x));
+    return { classes: Array.from(tf.argMax(p, -1).dataSync()), confidences: Array.from(tf.max(p, -1).dataSync()) };
+  });
+}

@@ -5,7 +5,7 @@ import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
 import { pgd } from '../attacks/pgd';
 import { Norm } from '../attacks/threat';
-import { Classifier, logits } from '../models/classifier';
+import { Classifier, topClass } from '../models/classifier';
 import { imageGrid, tensorImages } from './grid';
 
 /** One image and what a model says of it. */
@@ -30,21 +30,19 @@ export async function explorerFrames(models: Record<string, Classifier>, x: tf.T
   opts: { threat: Norm; epsList: number[]; steps: number; seed?: number }): Promise<ExplorerFrames> {
   if (opts.epsList.some((e) => !(e >= 0))) throw new Error(`explorer eps must be >= 0, got ${opts.epsList}`);
   const cells: Record<string, ExplorerCell[][]> = {};
+  const truth = Array.from(y.dataSync());
   for (const [name, model] of Object.entries(models)) {
     cells[name] = [];
     for (const eps of opts.epsList) {
       const xAdv = eps === 0 ? tf.clone(x) : pgd(model, x, y, { threat: opts.threat, eps, steps: opts.steps, stepSize: (2.5 * eps) / opts.steps, seed: opts.seed ?? 0 });
-      const [pred, conf] = tf.tidy(() => {
-        const p = tf.softmax(logits(model, xAdv));
-        return [Array.from(tf.argMax(p, -1).dataSync()), Array.from(tf.max(p, -1).dataSync())];
-      });
-      const images = await tensorImages(xAdv);
+      const { classes: pred, confidences: conf } = topClass(model, xAdv);
+      const { shape: [, h, w, c], data } = await tensorImages(xAdv);
+      const pixels = Float32Array.from(data);
       xAdv.dispose();
-      const size = images.shape[1] * images.shape[2] * images.shape[3];
-      const truth = y.dataSync();
-      cells[name].push(pred.map((c, i) => ({
-        src: `data:image/png;base64,${imageGrid({ shape: [1, ...images.shape.slice(1)] as [number, number, number, number], data: Array.from(images.data).slice(i * size, (i + 1) * size) }, { scale: 1, pad: 0 }).toString('base64')}`,
-        predicted: c, confidence: conf[i], correct: c === truth[i],
+      const size = h * w * c;
+      cells[name].push(pred.map((cls, i) => ({
+        src: `data:image/png;base64,${imageGrid({ shape: [1, h, w, c], data: pixels.subarray(i * size, (i + 1) * size) }, { scale: 1, pad: 0 }).toString('base64')}`,
+        predicted: cls, confidence: conf[i], correct: cls === truth[i],
       })));
     }
   }

@@ -1,7 +1,7 @@
 // The figures of the ImageNet chapter (the paper's Figures 2, 3 and 4) as labelled image grids.
 import * as tf from '@tensorflow/tfjs';
 import { RESTRICTED_IMAGENET, superclassOf } from '../data/imagenet';
-import { Classifier, logits } from '../models/classifier';
+import { Classifier, topClass } from '../models/classifier';
 import { imageGrid, tensorImages } from './grid';
 import { inputGradients, visibleGradients } from './gradients';
 
@@ -9,11 +9,8 @@ const names = (ids: ArrayLike<number>) => Array.from(ids, (i) => RESTRICTED_IMAG
 
 /** Predicted superclass and its probability, per image: 'cat 87%'. */
 export function predictions(model: Classifier, x: tf.Tensor4D): string[] {
-  const [cls, p] = tf.tidy(() => {
-    const probs = tf.softmax(logits(model, x));
-    return [Array.from(tf.argMax(probs, -1).dataSync()), Array.from(tf.max(probs, -1).dataSync())];
-  });
-  return cls.map((c, i) => `${RESTRICTED_IMAGENET[c].name} ${(100 * p[i]).toFixed(0)}%`);
+  const { classes, confidences } = topClass(model, x);
+  return classes.map((c, i) => `${RESTRICTED_IMAGENET[c].name} ${(100 * confidences[i]).toFixed(0)}%`);
 }
 
 /** Photos with their true superclass and each model's prediction. */

@@ -1,7 +1,7 @@
 // The figures of the MNIST chapter: Figures 1, 2, 3, 4 and 7 of the paper, and the accuracy table.
 import * as tf from '@tensorflow/tfjs';
 import type { CurveRow } from '../eval/accuracy';
-import { Classifier, logits } from '../models/classifier';
+import { Classifier, topClass } from '../models/classifier';
 import type { TrainSizeRow } from '../train/train-size';
 import type { Figure, Trace } from './figure';
 import { inputGradients } from './gradients';
@@ -98,11 +98,8 @@ export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Reco
 
 /** Predicted class and confidence per image: '3 (97%)'. */
 export function predictions(model: Classifier, x: tf.Tensor4D): string[] {
-  const [cls, p] = tf.tidy(() => {
-    const probs = tf.softmax(logits(model, x));
-    return [Array.from(tf.argMax(probs, -1).dataSync()), Array.from(tf.max(probs, -1).dataSync())];
-  });
-  return cls.map((c, i) => `${c} (${(100 * p[i]).toFixed(0)}%)`);
+  const { classes, confidences } = topClass(model, x);
+  return classes.map((c, i) => `${c} (${(100 * confidences[i]).toFixed(0)}%)`);
 }
 
 /** Figure 3: for each digit (row), its large-eps example towards each class (column), with the prediction. */
