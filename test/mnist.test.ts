@@ -17,6 +17,7 @@ import { accuracyTable, redBlue } from '../lib/plots/mnist-figures';
 import { MNIST_RECIPES, recipeFlags } from '../lib/train/mnist-recipes';
 import { makeOptimizer, setLearningRate } from '../lib/train/optimizer';
 import { trainSizeSweep } from '../lib/train/train-size';
+import { warmedUp } from '../lib/train/loop';
 import { atOdds, tempDir } from './helpers/cli';
 
 test.before(async () => {
@@ -63,6 +64,16 @@ test('Adam follows the milestone schedule: its first step moves each weight by e
   moved.forEach((m, i) => t.true(Math.abs(m - [1e-3, -1e-3, 1e-3][i]) < 2e-7, `weight ${i} moved ${m}`));
   opt.dispose();
   w.dispose();
+});
+
+test('eps warm-up: eps and the step size rise linearly over the warm-up epochs, then stay', (t) => {
+  const spec = { threat: 'linf' as const, eps: 0.3, steps: 7, stepSize: 0.1, warmupEpochs: 2 };
+  const at = (epoch: number, batch: number) => warmedUp(spec, epoch, batch, 10);
+  t.is(at(1, 0).eps, 0.3 / 20);
+  t.true(Math.abs(at(1, 9).eps - 0.15) < 1e-12 && Math.abs(at(1, 9).stepSize - 0.05) < 1e-12);
+  t.is(at(2, 9).eps, 0.3);
+  t.is(at(5, 3).eps, 0.3);
+  t.is(warmedUp({ ...spec, warmupEpochs: undefined }, 1, 0, 10).eps, 0.3);
 });
 
 test('every recipe has its model in data/models/mnist, trained as the recipe says, under 30 MB together', (t) => {

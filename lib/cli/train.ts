@@ -15,7 +15,7 @@ import { int, num } from './args';
 
 const TRAIN_USAGE = `usage: at-odds train --dataset mnist --out DIR --recipe NAME [--resume]   (the models we ship: data/models/mnist/README.md)
        at-odds train --dataset mnist --out DIR [--model madry|small] [--epochs N]
-    [--threat linf|l2 --eps E --steps K --step-size S]   (adversarial training; standard without --eps)
+    [--threat linf|l2 --eps E --steps K --step-size S [--warmup-epochs W]]   (adversarial; standard without --eps)
     [--optimizer adam|sgd] [--lr LR] [--momentum M] [--milestones E1,E2] [--batch-size B] [--seed S]
     [--limit N] [--resume]`;
 
@@ -25,6 +25,7 @@ function recipeFromFlags(values: Record<string, string | boolean | undefined>): 
   const adversarial: AdversarialSpec | undefined = v.eps === undefined ? undefined : {
     threat: (v.threat ?? 'linf') as 'linf' | 'l2', eps: num('eps', v.eps),
     steps: int('steps', v.steps, 40), stepSize: num('step-size', v['step-size'], 0.01),
+    ...(v['warmup-epochs'] === undefined ? {} : { warmupEpochs: int('warmup-epochs', v['warmup-epochs']) }),
   };
   const milestones = v.milestones?.split(',').map((m) => int('milestones', m));
   const optimizer: OptimizerSpec = v.optimizer === 'sgd'
@@ -36,7 +37,7 @@ function recipeFromFlags(values: Record<string, string | boolean | undefined>): 
   };
 }
 
-const PROTOCOL_FLAGS = ['model', 'epochs', 'threat', 'eps', 'steps', 'step-size', 'optimizer', 'lr', 'momentum', 'milestones', 'batch-size', 'seed'];
+const PROTOCOL_FLAGS = ['model', 'epochs', 'threat', 'eps', 'steps', 'step-size', 'warmup-epochs', 'optimizer', 'lr', 'momentum', 'milestones', 'batch-size', 'seed'];
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

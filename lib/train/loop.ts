@@ -18,6 +18,18 @@ export interface AdversarialSpec {
   steps: number;
   stepSize: number;
   randomStart?: boolean;
+  /**
+   * Epochs over which eps (and the step size with it) rises linearly from 0 to its value: without
+   * it, a small network trained at a large eps from the start can collapse to a constant prediction.
+   */
+  warmupEpochs?: number;
+}
+
+/** The attack of batch `batch` (0-based) of `epoch` (1-based) out of `batches`, under the warm-up. */
+export function warmedUp(spec: AdversarialSpec, epoch: number, batch: number, batches: number): AdversarialSpec {
+  if (!spec.warmupEpochs) return spec;
+  const f = Math.min(1, ((epoch - 1) * batches + batch + 1) / (spec.warmupEpochs * batches));
+  return { ...spec, eps: spec.eps * f, stepSize: spec.stepSize * f };
 }
 
 export interface TrainOptions {
@@ -69,7 +81,7 @@ export interface StepMetrics { stdLoss: number; stdAcc: number; advLoss: number;
  */
 export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor1D,
   adversarial: AdversarialSpec | undefined, seed: number): StepMetrics {
-  const xAdv = adversarial ? pgd(model, x, y, { ...adversarial, seed }) : x;
+  const xAdv = adversarial ? pgd(model, x, y, { threat: adversarial.threat, eps: adversarial.eps, steps: adversarial.steps, stepSize: adversarial.stepSize, randomStart: adversarial.randomStart, seed }) : x;
   // Clean metrics with the model in inference mode, as the attack sees it.
   const clean = adversarial ? tf.tidy(() => metrics(model.apply(x, { training: false }) as tf.Tensor2D, y)) : null;
   let acc: tf.Scalar | null = null;
@@ -116,7 +128,8 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
       for (let b = 0; b < batches; b++) {
         const { x, y } = batchTensors(data, order.subarray(b * batchSize, (b + 1) * batchSize));
         const n = y.shape[0];
-        const m = trainStep(model, optimizer, vars, x, y, opts.adversarial, (seed * 1_000_003 + epoch) * 100_003 + b);
+        const attack = opts.adversarial && warmedUp(opts.adversarial, epoch, b, batches);
+        const m = trainStep(model, optimizer, vars, x, y, attack, (seed * 1_000_003 + epoch) * 100_003 + b);
         tf.dispose([x, y]);
         sums.std_loss += m.stdLoss * n;
         sums.std_acc += m.stdAcc * n;
