@@ -11,7 +11,7 @@ import { fromFloat16Bits, toFloat16Bits } from '../lib/io/float16';
 import { readCsv } from '../lib/io/csv';
 import { loadModel, saveModel } from '../lib/models/io';
 import { mnistCnn } from '../lib/models/mnist';
-import { loadShipped, MNIST_MODELS_DIR, shipRun } from '../lib/models/mnist-zoo';
+import { loadShipped, MNIST_MODELS_DIR, shipRun, trainRecipe } from '../lib/models/mnist-zoo';
 import { explorerFrames, explorerHtml } from '../lib/plots/explorer';
 import { accuracyTable, redBlue } from '../lib/plots/mnist-figures';
 import { MNIST_RECIPES, recipeFlags } from '../lib/train/mnist-recipes';
@@ -105,6 +105,19 @@ test('the shipped models: standard is accurate and not robust, l_inf 0.3 is robu
   t.true(r.std_acc >= 0.97 && r.robust_acc >= 0.85, `l_inf 0.3 model: ${r.std_acc} standard, ${r.robust_acc} robust`);
   standard.dispose();
   robust.dispose();
+});
+
+test('the full profile trains a recipe where the quick one reads it, and a second call resumes instead of retraining', async (t) => {
+  const digits = subset(await loadMnist('sample'), 0, 200);
+  const out = tempDir('recipe');
+  const first = await trainRecipe('small-standard', digits, out);
+  t.deepEqual(first.record.history.map((h) => h.lr), [1e-3, 1e-3, 1e-4], 'the recipe\'s 3 epochs and its milestone');
+  const again = await trainRecipe('small-standard', digits, out);
+  t.deepEqual(again.record.history, first.record.history, 'nothing retrained');
+  const [a, b] = [first.model.getWeights(), again.model.getWeights()];
+  t.deepEqual(Array.from(a[0].dataSync()), Array.from(b[0].dataSync()));
+  first.model.dispose();
+  again.model.dispose();
 });
 
 test('recipes: the CLI refuses a recipe with protocol flags, an unknown recipe, and shipping a run on a subset', async (t) => {
