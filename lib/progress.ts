@@ -16,6 +16,11 @@ export interface Progress {
 
 export type OnProgress = (p: Progress) => void;
 
+/** The same progress, its label prefixed ('linf-0.3: epoch 2/10'), so that nested loops say where they are. */
+export function labelled(onProgress: OnProgress | undefined, prefix: string): OnProgress | undefined {
+  return onProgress && ((p) => onProgress({ ...p, label: `${prefix}: ${p.label}` }));
+}
+
 function clock(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);

@@ -25,6 +25,11 @@ export const crossEntropy: LossFn = (z, labels) => {
   return f(z) as tf.Tensor1D;
 };
 
+/** Madry et al.'s rule of thumb: K steps of 2.5 eps / K reach anywhere in the ball from anywhere in it. */
+export function madryStepSize(eps: number, steps: number, scale = 2.5): number {
+  return (scale * eps) / steps;
+}
+
 export interface PgdOptions {
   /** 'linf' (default) or 'l2' with `eps`, or a ThreatModel. */
   threat?: Norm | ThreatModel;

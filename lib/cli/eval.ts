@@ -3,6 +3,7 @@ import { parseArgs } from 'util';
 import { initBackend } from '../backend/init';
 import { loadDataset } from '../data/load';
 import { evaluate } from '../eval/accuracy';
+import { madryStepSize } from '../attacks/pgd';
 import { loadModel } from '../models/io';
 import { modelDir } from '../train/checkpoint';
 import { downloadProgress, terminalProgress } from '../progress';
@@ -22,14 +23,15 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const epsList = (values.eps ?? '0').split(',').map((e) => num('eps', e));
   const steps = int('steps', values.steps, 40);
   const restarts = int('restarts', values.restarts, 1);
+  const seed = int('seed', values.seed, 0);
+  const batchSize = int('batch-size', values['batch-size'], 200);
   await initBackend({ quiet: true });
   const model = await loadModel(modelDir(values.checkpoint));
   const data = await loadDataset(values.dataset!, values.split!, { limit: values.n === undefined ? undefined : int('n', values.n), onProgress: downloadProgress() });
   for (const eps of epsList) {
-    // Madry et al.'s rule of thumb: steps of 2.5 eps / K reach anywhere in the ball.
-    const stepSize = num('step-size', values['step-size'], (2.5 * eps) / steps);
-    const attack = eps > 0 ? { threat: values.threat as 'linf' | 'l2', eps, steps, stepSize, restarts, seed: int('seed', values.seed, 0) } : undefined;
-    const r = await evaluate(model, data, { attack, batchSize: int('batch-size', values['batch-size'], 200), onProgress: terminalProgress() });
+    const stepSize = num('step-size', values['step-size'], madryStepSize(eps, steps));
+    const attack = eps > 0 ? { threat: values.threat as 'linf' | 'l2', eps, steps, stepSize, restarts, seed } : undefined;
+    const r = await evaluate(model, data, { attack, batchSize, onProgress: terminalProgress() });
     console.log(JSON.stringify({
       std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n, dataset: values.dataset, split: values.split, threat: values.threat,
       eps, steps: attack ? steps : 0, step_size: attack ? stepSize : 0, restarts: attack ? restarts : 0, random_start: Boolean(attack), seconds: +r.seconds.toFixed(1),

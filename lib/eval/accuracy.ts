@@ -1,9 +1,9 @@
 // Standard and robust accuracy of a model on a data set, in batches.
 import * as tf from '@tensorflow/tfjs';
-import { pgd, PgdOptions } from '../attacks/pgd';
+import { madryStepSize, pgd, PgdOptions } from '../attacks/pgd';
 import { batchTensors, ImageDataset, rangeBatches } from '../data/dataset';
 import { Classifier, logits } from '../models/classifier';
-import { OnProgress } from '../progress';
+import { labelled, OnProgress } from '../progress';
 
 export interface EvalResult {
   std_acc: number;
@@ -56,7 +56,7 @@ export interface CurveRow {
 export async function robustCurve(model: Classifier, data: ImageDataset, opts: { threat: 'linf' | 'l2'; epsList: number[]; steps: number; restarts?: number; stepScale?: number; onProgress?: OnProgress }): Promise<CurveRow[]> {
   const rows: CurveRow[] = [];
   for (const eps of opts.epsList) {
-    const attack = eps === 0 ? undefined : { threat: opts.threat, eps, steps: opts.steps, stepSize: ((opts.stepScale ?? 2.5) * eps) / opts.steps, restarts: opts.restarts };
+    const attack = eps === 0 ? undefined : { threat: opts.threat, eps, steps: opts.steps, stepSize: madryStepSize(eps, opts.steps, opts.stepScale), restarts: opts.restarts };
     const r = await evaluate(model, data, { attack, onProgress: opts.onProgress });
     rows.push({ threat: opts.threat, eps, std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n });
   }
@@ -69,8 +69,7 @@ export async function robustCurves(models: Record<string, Classifier>, data: Ima
   const rows: (CurveRow & { model: string })[] = [];
   for (const [model, m] of Object.entries(models)) {
     for (const [threat, epsList] of Object.entries(opts.grids) as ['linf' | 'l2', number[]][]) {
-      const progress = opts.onProgress && ((p: Parameters<OnProgress>[0]) => opts.onProgress!({ ...p, label: `${model}, ${threat}: ${p.label}` }));
-      for (const r of await robustCurve(m, data, { threat, epsList, steps: opts.steps, onProgress: progress })) rows.push({ ...r, model });
+      for (const r of await robustCurve(m, data, { threat, epsList, steps: opts.steps, onProgress: labelled(opts.onProgress, `${model}, ${threat}`) })) rows.push({ ...r, model });
     }
   }
   return rows;

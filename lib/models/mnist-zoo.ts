@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from '../data/dataset';
 import { writeFileAtomic } from '../io/atomic';
 import { ROOT } from '../paths';
-import { OnProgress } from '../progress';
+import { labelled, OnProgress } from '../progress';
 import { loadCheckpoint } from '../train/checkpoint';
 import { EpochRow, train } from '../train/loop';
 import { mnistRecipe, Recipe } from '../train/mnist-recipes';
@@ -22,6 +22,10 @@ export interface TrainingRecord {
   /** Sum of the epochs' times. */
   seconds: number;
   backend: string;
+}
+
+function trainingRecord(recipe: Recipe, history: EpochRow[], backend: string): TrainingRecord {
+  return { recipe, history, seconds: history.reduce((s, h) => s + h.seconds, 0), backend };
 }
 
 export function shippedDir(name: string): string {
@@ -45,9 +49,9 @@ export async function trainRecipe(name: string, data: ImageDataset, out: string,
   const model = mnistCnn(recipe.architecture, recipe.seed);
   const history = await train(model, data, {
     epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed, optimizer: recipe.optimizer, adversarial: recipe.adversarial,
-    out, resume: true, onProgress: onProgress && ((p) => onProgress({ ...p, label: `${name}: ${p.label}` })),
+    out, resume: true, onProgress: labelled(onProgress, name),
   });
-  return { model, record: { recipe, history, seconds: history.reduce((s, h) => s + h.seconds, 0), backend: tf.getBackend() } };
+  return { model, record: trainingRecord(recipe, history, tf.getBackend()) };
 }
 
 /** Copies a finished training run into data/models/mnist/<name>, weights as float16, with its record. */
@@ -62,7 +66,7 @@ export async function shipRun(name: string, run: string, dest = shippedDir(name)
   if (state.epoch !== recipe.epochs) throw new Error(`${run} has ${state.epoch} of the recipe's ${recipe.epochs} epochs: finish it with npm run train -- --recipe ${name} --out ${run} --resume`);
   await saveModel(model, dest, { float16: true });
   model.dispose();
-  const record: TrainingRecord = { recipe, history: state.history, seconds: state.history.reduce((s, h) => s + h.seconds, 0), backend: config.backend };
+  const record = trainingRecord(recipe, state.history, config.backend);
   writeFileAtomic(path.join(dest, 'training.json'), JSON.stringify(record, null, 1));
   return record;
 }

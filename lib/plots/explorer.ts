@@ -3,7 +3,7 @@
 // and captions, so it scrubs instantly and works in a handout with no kernel behind it.
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
-import { pgd } from '../attacks/pgd';
+import { madryStepSize, pgd } from '../attacks/pgd';
 import { Norm } from '../attacks/threat';
 import { Classifier, topClass } from '../models/classifier';
 import { imageGrid, tensorImages } from './grid';
@@ -34,7 +34,7 @@ export async function explorerFrames(models: Record<string, Classifier>, x: tf.T
   for (const [name, model] of Object.entries(models)) {
     cells[name] = [];
     for (const eps of opts.epsList) {
-      const xAdv = eps === 0 ? tf.clone(x) : pgd(model, x, y, { threat: opts.threat, eps, steps: opts.steps, stepSize: (2.5 * eps) / opts.steps, seed: opts.seed ?? 0 });
+      const xAdv = eps === 0 ? tf.clone(x) : pgd(model, x, y, { threat: opts.threat, eps, steps: opts.steps, stepSize: madryStepSize(eps, opts.steps), seed: opts.seed ?? 0 });
       const { classes: pred, confidences: conf } = topClass(model, xAdv);
       const { shape: [, h, w, c], data } = await tensorImages(xAdv);
       const pixels = Float32Array.from(data);

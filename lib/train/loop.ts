@@ -81,7 +81,7 @@ export interface StepMetrics { stdLoss: number; stdAcc: number; advLoss: number;
  */
 export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor1D,
   adversarial: AdversarialSpec | undefined, seed: number): StepMetrics {
-  const xAdv = adversarial ? pgd(model, x, y, { threat: adversarial.threat, eps: adversarial.eps, steps: adversarial.steps, stepSize: adversarial.stepSize, randomStart: adversarial.randomStart, seed }) : x;
+  const xAdv = adversarial ? pgd(model, x, y, { ...adversarial, seed }) : x;
   // Clean metrics with the model in inference mode, as the attack sees it.
   const clean = adversarial ? tf.tidy(() => metrics(model.apply(x, { training: false }) as tf.Tensor2D, y)) : null;
   let acc: tf.Scalar | null = null;

@@ -1,5 +1,6 @@
 // How each MNIST model we ship was trained: one place that `npm run train -- --recipe NAME`, the
 // notebook's full profile and data/models/mnist/README.md all read.
+import { madryStepSize } from '../attacks/pgd';
 import type { MnistArchitecture } from '../models/mnist';
 import type { AdversarialSpec } from './loop';
 import type { OptimizerSpec } from './optimizer';
@@ -15,8 +16,8 @@ export interface Recipe {
   adversarial?: AdversarialSpec;
 }
 
-/** PGD-K with Madry et al.'s step size 2.5 eps / K, so that K steps can cross the ball. */
-const pgd = (threat: 'linf' | 'l2', eps: number, steps: number): AdversarialSpec => ({ threat, eps, steps, stepSize: +(2.5 * eps / steps).toPrecision(3) });
+/** PGD-K with Madry et al.'s step size, to three digits so that the command line can say it. */
+const pgd = (threat: 'linf' | 'l2', eps: number, steps: number): AdversarialSpec => ({ threat, eps, steps, stepSize: +madryStepSize(eps, steps).toPrecision(3) });
 
 const small = (name: string, adversarial?: AdversarialSpec): Recipe => ({
   name, architecture: 'small', epochs: adversarial ? 2 : 3, batchSize: 50, seed: 0, adversarial,

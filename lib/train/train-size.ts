@@ -2,12 +2,13 @@
 // adversarial training. Every run sees the same number of images, so small sets get many epochs.
 import * as fs from 'fs';
 import * as path from 'path';
+import { madryStepSize } from '../attacks/pgd';
 import { Norm } from '../attacks/threat';
 import { ImageDataset, subset } from '../data/dataset';
 import { evaluate } from '../eval/accuracy';
 import { readCsv, writeCsv } from '../io/csv';
 import { MnistArchitecture, mnistCnn } from '../models/mnist';
-import { OnProgress } from '../progress';
+import { labelled, OnProgress } from '../progress';
 import { train } from './loop';
 
 export interface TrainSizeSpec {
@@ -57,11 +58,10 @@ export async function trainSizeSweep(spec: TrainSizeSpec, trainSet: ImageDataset
       if (rows.some((r) => r.n === n && r.eps_train === eps && r.threat === spec.threat)) continue;
       const epochs = Math.max(1, Math.round(spec.imagesSeen / n));
       const model = mnistCnn(spec.architecture, spec.seed);
-      const adversarial = eps > 0 ? { threat: spec.threat, eps, steps: spec.pgdSteps, stepSize: (2.5 * eps) / spec.pgdSteps } : undefined;
-      const label = `n ${n}, eps_train ${eps}`;
+      const adversarial = eps > 0 ? { threat: spec.threat, eps, steps: spec.pgdSteps, stepSize: madryStepSize(eps, spec.pgdSteps) } : undefined;
       const history = await train(model, subset(trainSet, 0, n), {
         epochs, batchSize: spec.batchSize, seed: spec.seed, optimizer: { name: 'adam', lr: spec.lr }, adversarial,
-        out: path.join(out, 'runs', `n${n}-eps${eps}`), resume: true, onProgress: onProgress && ((p) => onProgress({ ...p, label: `${label}: ${p.label}` })),
+        out: path.join(out, 'runs', `n${n}-eps${eps}`), resume: true, onProgress: labelled(onProgress, `n ${n}, eps_train ${eps}`),
       });
       const r = await evaluate(model, testSet);
       model.dispose();
