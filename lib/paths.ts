@@ -1,4 +1,5 @@
 // Where things live, relative to the repository root (tslab's working directory).
+import * as fs from 'fs';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -13,3 +14,12 @@ export const DATA_SAMPLES = path.join(ROOT, 'data', 'samples');
 export const VENV = path.join(ROOT, '.venv');
 export const JUPYTER_DIR = path.join(ROOT, 'jupyter');
 export const venvBin = (name: string) => path.join(VENV, 'bin', name);
+
+/** The full path of a command on the PATH, or null. */
+export function which(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(dir, cmd);
+    if (dir && fs.existsSync(p)) return p;
+  }
+  return null;
+}

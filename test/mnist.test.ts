@@ -11,12 +11,12 @@ import { fromFloat16Bits, toFloat16Bits } from '../lib/io/float16';
 import { readCsv } from '../lib/io/csv';
 import { loadModel, saveModel } from '../lib/models/io';
 import { mnistCnn } from '../lib/models/mnist';
-import { loadShipped, MNIST_MODELS_DIR, shipRun, trainRecipe } from '../lib/models/mnist-zoo';
+import { loadShipped, MNIST_MODELS_DIR, shipRun, trainRecipe } from '../lib/zoo/zoo';
 import { explorerFrames, explorerHtml } from '../lib/plots/explorer';
 import { accuracyTable, redBlue } from '../lib/plots/mnist-figures';
-import { MNIST_RECIPES, recipeFlags } from '../lib/train/mnist-recipes';
+import { MNIST_RECIPES, recipeFlags } from '../lib/zoo/recipes';
 import { makeOptimizer, setLearningRate } from '../lib/train/optimizer';
-import { trainSizeSweep } from '../lib/train/train-size';
+import { trainSizeSweep } from '../lib/zoo/train-size';
 import { warmedUp } from '../lib/train/loop';
 import { atOdds, tempDir } from './helpers/cli';
 

@@ -32,3 +32,21 @@ export function interpolate(x: tf.Tensor4D, xAdv: tf.Tensor4D, frames = 20): tf.
     return tf.add(x.expandDims(0), tf.mul(alpha, tf.sub(xAdv, x).expandDims(0))) as tf.Tensor5D;
   });
 }
+
+/** Each of the n images of x [n, H, W, C] once towards every class: x [n * classes, ...] and targets [n * classes], image-major. */
+export function towardsEachClass(x: tf.Tensor4D, classes: number): { x: tf.Tensor4D; targets: tf.Tensor1D } {
+  const n = x.shape[0];
+  return tf.tidy(() => ({
+    x: tf.gather(x, tf.tensor1d(Array.from({ length: n * classes }, (_, i) => Math.floor(i / classes)), 'int32')) as tf.Tensor4D,
+    targets: tf.tensor1d(Array.from({ length: n * classes }, (_, i) => i % classes), 'int32'),
+  }));
+}
+
+/** Figure 4's row: `frames` images [frames, H, W, C] from image `index` of x to the same image of xAdv. */
+export function interpolationRow(x: tf.Tensor4D, xAdv: tf.Tensor4D, index: number, frames = 20): tf.Tensor4D {
+  if (!(Number.isInteger(index) && index >= 0 && index < x.shape[0])) throw new Error(`image index ${index} is outside the batch of ${x.shape[0]}`);
+  return tf.tidy(() => {
+    const one = (t: tf.Tensor4D) => t.slice([index], [1]);
+    return interpolate(one(x), one(xAdv), frames).reshape([frames, ...x.shape.slice(1)]) as tf.Tensor4D;
+  });
+}

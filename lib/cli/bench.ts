@@ -1,5 +1,7 @@
-// `npm run bench`: the workload of ../shared/peers/pytorch_mnist_bench.py, on our backend, and with
+// `npm run bench`: the workload of a PyTorch peer script in ../shared/peers, on our backend, and with
 // --peer the PyTorch script in the same run, for a ratio measured on the same machine at the same time.
+//   --dataset mnist (default): pytorch_mnist_bench.py, the MadryLab CNN or its small variant
+//   --dataset cifar10:         pytorch_cifar_bench.py, ResNet-9 at --width W
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
@@ -7,19 +9,60 @@ import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import { pgd } from '../attacks/pgd';
 import { initBackend } from '../backend/init';
+import { Augmentation } from '../data/augment';
 import { batchTensors, ImageDataset } from '../data/dataset';
-import { loadMnist, MNIST_FILES } from '../data/mnist';
+import { loadDataset } from '../data/load';
+import { MNIST_FILES } from '../data/mnist';
 import { fetchFile } from '../data/fetch';
-import { MnistArchitecture, mnistCnn } from '../models/mnist';
+import { architecture } from '../models/architectures';
 import { ROOT } from '../paths';
-import { trainStep } from '../train/loop';
-import { makeOptimizer, trainableVariables } from '../train/optimizer';
+import { AdversarialSpec, trainStep } from '../train/loop';
+import { makeOptimizer, OptimizerSpec, trainableVariables } from '../train/optimizer';
 import { int } from './args';
 
-const PGD = { threat: 'linf' as const, eps: 0.3, stepSize: 0.01, randomStart: true };
 const PEER_SETUP = "python3 -m venv .peer && PIP_RETRIES=0 PIP_TIMEOUT=5 .peer/bin/pip install 'torch==2.13.0+cpu' numpy";
 
-/** Images per second: best of `repeats` runs of `batches` batches, after one warm-up batch (as the peer does). */
+/** A peer script's workload, as its header states it. */
+interface Workload {
+  dataset: 'mnist' | 'cifar10';
+  architecture: string;
+  /** The peer's training images: the first n of the training set. */
+  images: number;
+  trainBatch: number;
+  attackBatch: number;
+  optimizer: OptimizerSpec;
+  pgd: { eps: number; stepSize: number };
+  /** FGSM training from a random start with this step (CIFAR only). */
+  fgsmStep?: number;
+  augmentation?: Augmentation;
+  peerScript: string;
+  peerArgs: string[];
+}
+
+function workload(dataset: string, model: string | undefined, width: number): Workload {
+  if (dataset === 'mnist') {
+    const arch = model ?? 'madry';
+    return {
+      dataset, architecture: arch, images: 60_000, trainBatch: 50, attackBatch: 100, optimizer: { name: 'adam', lr: 1e-4 },
+      pgd: { eps: 0.3, stepSize: 0.01 }, peerScript: 'pytorch_mnist_bench.py', peerArgs: ['--model', arch],
+    };
+  }
+  if (dataset === 'cifar10') {
+    if (model !== undefined && model !== 'resnet9') throw new Error(`the CIFAR-10 benchmark trains ResNet-9 (--width W), not '${model}'`);
+    return {
+      // data_batch_1.bin, the peer's data.
+      dataset, architecture: `resnet9-${width}`, images: 10_000, trainBatch: 128, attackBatch: 128,
+      optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
+      pgd: { eps: 8 / 255, stepSize: 2 / 255 }, fgsmStep: 10 / 255,
+      // One crop offset a batch, as the peer does.
+      augmentation: { pad: 4, flip: true, cropPerBatch: true },
+      peerScript: 'pytorch_cifar_bench.py', peerArgs: ['--width', String(width)],
+    };
+  }
+  throw new Error(`the benchmark has workloads for mnist and cifar10, not '${dataset}'`);
+}
+
+/** Images per second: best of `repeats` runs of `batches` batches, after one warm-up batch (as the peers do). */
 function rate(fn: (i: number) => void, batches: number, repeats: number, perBatch: number): number {
   fn(0);
   let best = Infinity;
@@ -31,33 +74,36 @@ function rate(fn: (i: number) => void, batches: number, repeats: number, perBatc
   return +((batches * perBatch) / best).toFixed(1);
 }
 
-/** Batch i of the training set, in order: images i*size .. (i+1)*size, as the peer slices them. */
-function batch(data: ImageDataset, i: number, size: number) {
-  return batchTensors(data, Int32Array.from({ length: size }, (_, j) => (i * size + j) % data.n));
+/** Batch i of the first `images` training images, in order, as the peers slice them. */
+function batch(data: ImageDataset, images: number, i: number, size: number, augmentation?: Augmentation) {
+  const start = (i % Math.floor(images / size)) * size;
+  return batchTensors(data, Int32Array.from({ length: size }, (_, j) => start + j), augmentation && { augmentation, seed: i });
 }
 
-async function ours(model: MnistArchitecture, pgdSteps: number, batches: number, repeats: number) {
+async function ours(w: Workload, pgdSteps: number, batches: number, repeats: number) {
   const backend = await initBackend({ quiet: true });
-  const data = await loadMnist('train');
-  const net = mnistCnn(model, 0);
-  const optimizer = makeOptimizer({ name: 'adam', lr: 1e-4 });
+  const data = await loadDataset(w.dataset, 'train');
+  const net = architecture(w.architecture).build(0);
+  const optimizer = makeOptimizer(w.optimizer);
   const vars = trainableVariables(net);
-  const step = (adversarial: boolean) => (i: number) => {
-    const { x, y } = batch(data, i, 50);
-    trainStep(net, optimizer, vars, x, y, adversarial ? { ...PGD, steps: pgdSteps } : undefined, i);
+  const pgdSpec: AdversarialSpec = { threat: 'linf', ...w.pgd, steps: pgdSteps, randomStart: true };
+  const step = (adversarial?: AdversarialSpec) => (i: number) => {
+    const { x, y } = batch(data, w.images, i, w.trainBatch, w.augmentation);
+    trainStep(net, optimizer, vars, x, y, { adversarial, seed: i, weightDecay: w.optimizer.weightDecay, cleanMetrics: false });
     tf.dispose([x, y]);
   };
   const attack = (i: number) => {
-    const { x, y } = batch(data, i, 100);
-    const xAdv = pgd(net, x, y, { ...PGD, steps: pgdSteps, seed: i });
+    const { x, y } = batch(data, w.images, i, w.attackBatch);
+    const xAdv = pgd(net, x, y, { ...pgdSpec, seed: i });
     xAdv.dataSync(); // wait for the backend to finish, as PyTorch's eager loop does
     tf.dispose([x, y, xAdv]);
   };
   const result = {
-    backend: backend.name, model, pgd_steps: pgdSteps,
-    std_train_img_s: rate(step(false), batches, repeats, 50),
-    adv_train_img_s: rate(step(true), batches, repeats, 50),
-    attack_img_s: rate(attack, batches, repeats, 100),
+    backend: backend.name, model: w.architecture, batch: w.trainBatch, pgd_steps: pgdSteps,
+    std_train_img_s: rate(step(), batches, repeats, w.trainBatch),
+    adv_train_img_s: rate(step(pgdSpec), batches, repeats, w.trainBatch),
+    ...(w.fgsmStep ? { fgsm_train_img_s: rate(step({ threat: 'linf', eps: w.pgd.eps, steps: 1, stepSize: w.fgsmStep, randomStart: true }), batches, repeats, w.trainBatch) } : {}),
+    attack_img_s: rate(attack, batches, repeats, w.attackBatch),
   };
   optimizer.dispose();
   net.dispose();
@@ -65,35 +111,54 @@ async function ours(model: MnistArchitecture, pgdSteps: number, batches: number,
 }
 
 /** The Python with torch and the peer script, checked before our half runs so that a missing one fails fast. */
-function peerCommand(): { python: string; script: string } {
+function peerCommand(w: Workload): { python: string; script: string } {
   const python = process.env.AT_ODDS_PEER_PYTHON ?? path.join(ROOT, '.peer', 'bin', 'python');
-  const script = process.env.AT_ODDS_PEER_SCRIPT ?? path.resolve(ROOT, '..', 'shared', 'peers', 'pytorch_mnist_bench.py');
+  const script = process.env.AT_ODDS_PEER_SCRIPT ?? path.resolve(ROOT, '..', 'shared', 'peers', w.peerScript);
   if (!fs.existsSync(python)) throw new Error(`no Python with torch for --peer at ${python}: set one up with\n  ${PEER_SETUP}\nor point AT_ODDS_PEER_PYTHON at one`);
   if (!fs.existsSync(script)) throw new Error(`no peer script at ${script}: set AT_ODDS_PEER_SCRIPT`);
   return { script, python };
 }
 
+/** The folder of the data files the peer reads (the cache, the mirror or the extracted archive). */
+async function peerData(w: Workload): Promise<string> {
+  if (w.dataset === 'mnist') return path.dirname(await fetchFile(MNIST_FILES.train.images));
+  const mirror = process.env.AT_ODDS_DATA_MIRROR;
+  const cached = path.join(ROOT, 'data', 'cache', 'cifar10', 'cifar-10-batches-bin');
+  if (fs.existsSync(path.join(cached, 'data_batch_1.bin'))) return cached;
+  if (mirror && fs.existsSync(path.join(mirror, 'cifar-10-batches-bin', 'data_batch_1.bin'))) return path.join(mirror, 'cifar-10-batches-bin');
+  throw new Error('the CIFAR-10 batches are neither in data/cache/cifar10 nor in AT_ODDS_DATA_MIRROR');
+}
+
+const USAGE = 'usage: at-odds bench [--dataset mnist|cifar10] [--model madry|small] [--width W] [--pgd-steps K] [--batches N] [--repeats R] [--peer]';
+
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string', default: 'madry' }, 'pgd-steps': { type: 'string' }, batches: { type: 'string' },
-      repeats: { type: 'string' }, peer: { type: 'boolean', default: false },
+      dataset: { type: 'string', default: 'mnist' }, model: { type: 'string' }, width: { type: 'string' }, 'pgd-steps': { type: 'string' },
+      batches: { type: 'string' }, repeats: { type: 'string' }, peer: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
-  const model = values.model as MnistArchitecture;
-  const [k, b, r] = [int('pgd-steps', values['pgd-steps'], 10), int('batches', values.batches, 6), int('repeats', values.repeats, 3)];
-  const peer = values.peer ? peerCommand() : null;
-  const mine = await ours(model, k, b, r);
+  if (values.help) {
+    console.log(`${USAGE}\n  defaults: mnist: --model madry --pgd-steps 10 --batches 6; cifar10: --width 16 --pgd-steps 7 --batches 4; --repeats 3`);
+    return 0;
+  }
+  const cifar = values.dataset === 'cifar10';
+  if (!cifar && values.width !== undefined) throw new Error('--width is for the CIFAR-10 benchmark (ResNet-9)');
+  const width = int('width', values.width, 16);
+  const [k, b, r] = [int('pgd-steps', values['pgd-steps'], cifar ? 7 : 10), int('batches', values.batches, cifar ? 4 : 6), int('repeats', values.repeats, 3)];
+  for (const [name, v] of [['width', width], ['pgd-steps', k], ['batches', b], ['repeats', r]] as const) if (v < 1) throw new Error(`--${name} must be >= 1, got ${v}`);
+  const w = workload(values.dataset!, values.model, width);
+  const peer = values.peer ? peerCommand(w) : null;
+  const mine = await ours(w, k, b, r);
   console.log(JSON.stringify(mine));
   if (!peer) return 0;
-  // The peer reads the same four files; the cache holds them once ours has run.
-  const dataDir = path.dirname(await fetchFile(MNIST_FILES.train.images));
-  const p = spawnSync(peer.python, [peer.script, '--data', dataDir, '--model', model, '--pgd-steps', String(k), '--batches', String(b), '--repeats', String(r)], { encoding: 'utf8' });
+  const p = spawnSync(peer.python, [peer.script, '--data', await peerData(w), ...w.peerArgs, '--pgd-steps', String(k), '--batches', String(b), '--repeats', String(r)], { encoding: 'utf8' });
   if (p.status !== 0) throw new Error(`the PyTorch peer failed:\n${p.stderr}`);
   const theirs = JSON.parse(p.stdout.trim().split('\n').pop()!);
   console.log(JSON.stringify(theirs));
-  const ratio = (key: 'std_train_img_s' | 'adv_train_img_s' | 'attack_img_s') => +(mine[key] / theirs[key]).toFixed(2);
-  console.log(JSON.stringify({ ratio_vs_peer: { std_train: ratio('std_train_img_s'), adv_train: ratio('adv_train_img_s'), attack: ratio('attack_img_s') }, backend: mine.backend, peer: theirs.peer, model }));
+  const keys = Object.keys(mine).filter((key) => key.endsWith('_img_s') && key in theirs) as (keyof typeof mine)[];
+  const ratio = Object.fromEntries(keys.map((key) => [String(key).replace('_img_s', ''), +((mine[key] as number) / theirs[key]).toFixed(2)]));
+  console.log(JSON.stringify({ ratio_vs_peer: ratio, backend: mine.backend, peer: theirs.peer, model: mine.model }));
   return 0;
 }

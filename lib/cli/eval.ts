@@ -1,7 +1,8 @@
 // `npm run eval`: standard and PGD robust accuracy of a trained model, as one JSON line.
 import { parseArgs } from 'util';
 import { initBackend } from '../backend/init';
-import { loadDataset } from '../data/load';
+import * as tf from '@tensorflow/tfjs';
+import { checkDataset, DatasetName, DATASETS, loadDataset } from '../data/load';
 import { evaluate } from '../eval/accuracy';
 import { madryStepSize } from '../attacks/pgd';
 import { loadModel } from '../models/io';
@@ -9,16 +10,40 @@ import { modelDir } from '../train/checkpoint';
 import { downloadProgress, terminalProgress } from '../progress';
 import { int, num } from './args';
 
+const EVAL_USAGE = `usage: at-odds eval --checkpoint DIR [--dataset mnist|cifar10] [--split test|train|sample] [--n N]
+    [--threat linf|l2] [--eps E[,E2,...]] [--steps K] [--step-size S] [--restarts R] [--seed S] [--batch-size B]
+  defaults: --dataset: the one the model's input shape fits; --split test; every image of the split;
+            --threat linf --eps 0 (standard accuracy only); --steps 40; --step-size 2.5 eps / steps; --restarts 1; --seed 0; --batch-size 200`;
+
+/** The data set a model takes, from its input shape; `named` must agree with it. */
+function datasetOf(model: tf.LayersModel, named: string | undefined): DatasetName {
+  const shape = model.inputs[0].shape.slice(1).join('x');
+  const fits = (Object.entries(SHAPES) as [DatasetName, string][]).find(([, s]) => s === shape)?.[0];
+  if (named === undefined) {
+    if (!fits) throw new Error(`the model takes ${shape} images, which is none of ${DATASETS.join(', ')}: pass --dataset`);
+    return fits;
+  }
+  const dataset = checkDataset(named);
+  if (fits && fits !== dataset) throw new Error(`the model takes ${shape} images, which are ${fits}'s, not ${dataset}'s (${SHAPES[dataset]}): drop --dataset or pass --dataset ${fits}`);
+  return dataset;
+}
+
+const SHAPES: Record<DatasetName, string> = { mnist: '28x28x1', cifar10: '32x32x3' };
+
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      dataset: { type: 'string', default: 'mnist' }, split: { type: 'string', default: 'test' }, checkpoint: { type: 'string' },
+      dataset: { type: 'string' }, split: { type: 'string', default: 'test' }, checkpoint: { type: 'string' }, help: { type: 'boolean', default: false },
       threat: { type: 'string', default: 'linf' }, eps: { type: 'string' }, steps: { type: 'string' }, 'step-size': { type: 'string' },
       restarts: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, 'batch-size': { type: 'string' },
     },
   });
-  if (!values.checkpoint) throw new Error('--checkpoint DIR is required (a training run or a model directory)');
+  if (values.help) {
+    console.log(EVAL_USAGE);
+    return 0;
+  }
+  if (!values.checkpoint) throw new Error(`--checkpoint DIR is required (a training run or a model directory)\n${EVAL_USAGE}`);
   // A list of eps (--eps 0,0.1,0.3) gives one line per eps.
   const epsList = (values.eps ?? '0').split(',').map((e) => num('eps', e));
   const steps = int('steps', values.steps, 40);
@@ -27,13 +52,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const batchSize = int('batch-size', values['batch-size'], 200);
   await initBackend({ quiet: true });
   const model = await loadModel(modelDir(values.checkpoint));
-  const data = await loadDataset(values.dataset!, values.split!, { limit: values.n === undefined ? undefined : int('n', values.n), onProgress: downloadProgress() });
+  const dataset = datasetOf(model, values.dataset);
+  const data = await loadDataset(dataset, values.split!, { limit: values.n === undefined ? undefined : int('n', values.n), onProgress: downloadProgress() });
   for (const eps of epsList) {
     const stepSize = num('step-size', values['step-size'], madryStepSize(eps, steps));
     const attack = eps > 0 ? { threat: values.threat as 'linf' | 'l2', eps, steps, stepSize, restarts, seed } : undefined;
     const r = await evaluate(model, data, { attack, batchSize, onProgress: terminalProgress() });
     console.log(JSON.stringify({
-      std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n, dataset: values.dataset, split: values.split, threat: values.threat,
+      std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n, dataset, split: values.split, threat: values.threat,
       eps, steps: attack ? steps : 0, step_size: attack ? stepSize : 0, restarts: attack ? restarts : 0, random_start: Boolean(attack), seconds: +r.seconds.toFixed(1),
     }));
   }

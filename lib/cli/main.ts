@@ -6,20 +6,20 @@ import { openLab, runNotebooks } from './notebooks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
 import { benchCommand } from './bench';
-import { shippedDir, shipRun } from '../models/mnist-zoo';
-import { MNIST_TRAIN_SIZE, trainSizeSweep } from '../train/train-size';
-import { loadDataset } from '../data/load';
+import { shippedDir, shipRun } from '../zoo/zoo';
+import { MNIST_TRAIN_SIZE, trainSizeSweep } from '../zoo/train-size';
+import { checkDataset, loadDataset } from '../data/load';
 import { downloadProgress, terminalProgress } from '../progress';
 
 const USAGE = `usage: at-odds <command>
   setup                         install what the notebooks need (idempotent)
   backend                       print the TensorFlow.js backend in use and why
   lab                           open JupyterLab on the notebooks, with the tslab kernel
-  train --dataset mnist --out DIR [...]     standard or adversarial training (--help for options)
+  train --out DIR [--dataset mnist|cifar10] [...]   standard or adversarial training (--help for options)
   train-size --out DIR                      Figure 1's runs: accuracy against training-set size (resumes)
-  ship --recipe NAME --run DIR               copy a finished run into data/models/mnist/NAME (float16)
-  eval --checkpoint DIR [--eps E ...]       standard and PGD robust accuracy, as one JSON line
-  bench [--model madry|small] [--peer]      throughput against the PyTorch peer
+  ship --recipe NAME --run DIR [--dataset D]  copy a finished run into data/models/<dataset>/NAME (float16)
+  eval --checkpoint DIR [--eps E ...]       standard and PGD robust accuracy, as one JSON line (--help)
+  bench [--dataset mnist|cifar10] [--peer]  throughput against the PyTorch peer (--help)
   notebooks <name...> | --all   execute notebooks and export their handouts
       [--profile quick|full] [--set key=value ...] [--out DIR]`;
 
@@ -48,11 +48,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'ship': {
-      const { values } = parseArgs({ args: rest, options: { recipe: { type: 'string' }, run: { type: 'string' } } });
-      if (!values.recipe || !values.run) throw new Error('usage: at-odds ship --recipe NAME --run DIR');
+      const { values } = parseArgs({ args: rest, options: { recipe: { type: 'string' }, run: { type: 'string' }, dataset: { type: 'string', default: 'mnist' } } });
+      if (!values.recipe || !values.run) throw new Error('usage: at-odds ship --recipe NAME --run DIR [--dataset mnist|cifar10]');
+      const dataset = checkDataset(values.dataset!);
       await initBackend({ quiet: true });
-      const r = await shipRun(values.recipe, values.run);
-      console.log(`shipped ${values.recipe}: ${r.history.length} epochs, ${(r.seconds / 60).toFixed(1)} min of training, to ${shippedDir(values.recipe)}`);
+      const r = await shipRun(values.recipe, values.run, undefined, dataset);
+      console.log(`shipped ${values.recipe}: ${r.history.length} epochs, ${(r.seconds / 60).toFixed(1)} min of training, to ${shippedDir(values.recipe, dataset)}`);
       return 0;
     }
     case 'bench':

@@ -3,41 +3,71 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { initBackend } from '../backend/init';
-import { loadDataset } from '../data/load';
+import { CIFAR_AUGMENTATION } from '../data/augment';
+import { checkDataset, DatasetName, loadDataset } from '../data/load';
 import { writeFileAtomic } from '../io/atomic';
-import { MnistArchitecture, mnistCnn } from '../models/mnist';
+import { architecture, DEFAULT_ARCHITECTURE } from '../models/architectures';
 import { hasCheckpoint } from '../train/checkpoint';
 import { AdversarialSpec, train } from '../train/loop';
 import { OptimizerSpec } from '../train/optimizer';
-import { mnistRecipe, Recipe } from '../train/mnist-recipes';
+import { recipe as findRecipe, Recipe, recipeDataset } from '../zoo/recipes';
+import { recipeOptions } from '../zoo/zoo';
 import { downloadProgress, terminalProgress } from '../progress';
 import { int, num } from './args';
 
-const TRAIN_USAGE = `usage: at-odds train --dataset mnist --out DIR --recipe NAME [--resume]   (the models we ship: data/models/mnist/README.md)
-       at-odds train --dataset mnist --out DIR [--model madry|small] [--epochs N]
+const TRAIN_USAGE = `usage: at-odds train --out DIR --recipe NAME [--dataset mnist|cifar10] [--resume]   (the models we ship: data/models/<dataset>/README.md)
+       at-odds train --out DIR [--dataset mnist|cifar10] [--model madry|small|resnet9] [--width W] [--epochs N]
     [--threat linf|l2 --eps E --steps K --step-size S [--warmup-epochs W]]   (adversarial; standard without --eps)
-    [--optimizer adam|sgd] [--lr LR] [--momentum M] [--milestones E1,E2] [--batch-size B] [--seed S]
-    [--limit N] [--resume]`;
+    [--fgsm]                                  (one step of 1.25 eps from a random start: Wong, Rice and Kolter 2020)
+    [--optimizer adam|sgd] [--lr LR] [--momentum M] [--nesterov] [--weight-decay WD]
+    [--milestones E1,E2 | --lr-knots EPOCH:FACTOR,...] [--augment] [--batch-size B] [--seed S] [--limit N] [--resume]
+  defaults: --dataset mnist; --model madry (mnist) or resnet9 --width 16 (cifar10); --epochs 1; --steps 40 --step-size 0.01;
+            --optimizer adam --lr 0.0001 (sgd: --lr 0.1 --momentum 0.9); --batch-size 50 (mnist) or 128 (cifar10);
+            --augment is on for cifar10 (random crops and flips); --seed 0`;
+
+/** --lr-knots 0:0,5:1,24:0 */
+function knots(v: string): [number, number][] {
+  return v.split(',').map((k) => {
+    const [e, f] = k.split(':');
+    if (f === undefined) throw new Error(`--lr-knots takes EPOCH:FACTOR pairs separated by commas, got '${k}'`);
+    return [num('lr-knots', e), num('lr-knots', f)];
+  });
+}
 
 /** The protocol the flags describe (defaults for what they leave out). */
-function recipeFromFlags(values: Record<string, string | boolean | undefined>): Recipe {
-  const v = values as Record<string, string | undefined>;
-  const adversarial: AdversarialSpec | undefined = v.eps === undefined ? undefined : {
-    threat: (v.threat ?? 'linf') as 'linf' | 'l2', eps: num('eps', v.eps),
-    steps: int('steps', v.steps, 40), stepSize: num('step-size', v['step-size'], 0.01),
-    ...(v['warmup-epochs'] === undefined ? {} : { warmupEpochs: int('warmup-epochs', v['warmup-epochs']) }),
+function recipeFromFlags(dataset: DatasetName, v: Record<string, string | boolean | undefined>): Recipe {
+  const s = v as Record<string, string | undefined>;
+  const model = s.model === 'resnet9' ? `resnet9-${int('width', s.width, 16)}` : (s.model ?? DEFAULT_ARCHITECTURE[dataset]);
+  if (s.width !== undefined && !model.startsWith('resnet9')) throw new Error('--width is for --model resnet9');
+  const arch = architecture(model);
+  if (arch.dataset !== dataset) throw new Error(`--model ${s.model} is a ${arch.dataset} network: it cannot train on ${dataset} (use --model ${DEFAULT_ARCHITECTURE[dataset]})`);
+  if (v.fgsm && (s.steps !== undefined || s['step-size'] !== undefined)) throw new Error('--fgsm fixes the attack (one step of 1.25 eps): drop --steps and --step-size');
+  if (v.fgsm && s.eps === undefined) throw new Error('--fgsm needs --eps');
+  const adversarial: AdversarialSpec | undefined = s.eps === undefined ? undefined : {
+    threat: (s.threat ?? 'linf') as 'linf' | 'l2', eps: num('eps', s.eps),
+    ...(v.fgsm ? { steps: 1, stepSize: 1.25 * num('eps', s.eps) } : { steps: int('steps', s.steps, 40), stepSize: num('step-size', s['step-size'], 0.01) }),
+    ...(s['warmup-epochs'] === undefined ? {} : { warmupEpochs: int('warmup-epochs', s['warmup-epochs']) }),
   };
-  const milestones = v.milestones?.split(',').map((m) => int('milestones', m));
-  const optimizer: OptimizerSpec = v.optimizer === 'sgd'
-    ? { name: 'sgd', lr: num('lr', v.lr, 0.1), momentum: num('momentum', v.momentum, 0.9), milestones }
-    : { name: (v.optimizer ?? 'adam') as 'adam', lr: num('lr', v.lr, 1e-4), milestones };
+  if (s.milestones !== undefined && s['lr-knots'] !== undefined) throw new Error('--milestones and --lr-knots are two schedules: give one');
+  const schedule = {
+    ...(s.milestones === undefined ? {} : { milestones: s.milestones.split(',').map((m) => int('milestones', m)) }),
+    ...(s['lr-knots'] === undefined ? {} : { piecewise: knots(s['lr-knots']) }),
+    ...(s['weight-decay'] === undefined ? {} : { weightDecay: num('weight-decay', s['weight-decay']) }),
+  };
+  if (v.nesterov && s.optimizer !== 'sgd') throw new Error('--nesterov is for --optimizer sgd');
+  const optimizer: OptimizerSpec = s.optimizer === 'sgd'
+    ? { name: 'sgd', lr: num('lr', s.lr, 0.1), momentum: num('momentum', s.momentum, 0.9), ...(v.nesterov ? { nesterov: true } : {}), ...schedule }
+    : { name: (s.optimizer ?? 'adam') as 'adam', lr: num('lr', s.lr, 1e-4), ...schedule };
+  if (optimizer.name !== 'adam' && optimizer.name !== 'sgd') throw new Error(`--optimizer must be adam or sgd, got '${s.optimizer}'`);
+  const augment = v.augment ?? dataset === 'cifar10';
   return {
-    name: 'custom', architecture: (v.model ?? 'madry') as MnistArchitecture, epochs: int('epochs', v.epochs, 1),
-    batchSize: int('batch-size', v['batch-size'], 50), seed: int('seed', v.seed, 0), adversarial, optimizer,
+    name: 'custom', architecture: model, epochs: int('epochs', s.epochs, 1), batchSize: int('batch-size', s['batch-size'], dataset === 'cifar10' ? 128 : 50),
+    seed: int('seed', s.seed, 0), adversarial, optimizer, ...(augment ? { augmentation: CIFAR_AUGMENTATION } : {}),
   };
 }
 
-const PROTOCOL_FLAGS = ['model', 'epochs', 'threat', 'eps', 'steps', 'step-size', 'warmup-epochs', 'optimizer', 'lr', 'momentum', 'milestones', 'batch-size', 'seed'];
+const PROTOCOL_FLAGS = ['model', 'width', 'epochs', 'threat', 'eps', 'steps', 'step-size', 'warmup-epochs', 'optimizer', 'lr', 'momentum', 'weight-decay', 'milestones', 'lr-knots', 'batch-size', 'seed'];
+const PROTOCOL_SWITCHES = ['fgsm', 'nesterov', 'augment'];
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -45,29 +75,37 @@ export async function trainCommand(argv: string[]): Promise<number> {
     options: {
       dataset: { type: 'string', default: 'mnist' }, out: { type: 'string' }, recipe: { type: 'string' },
       ...Object.fromEntries(PROTOCOL_FLAGS.map((f) => [f, { type: 'string' as const }])),
-      limit: { type: 'string' }, resume: { type: 'boolean', default: false },
+      ...Object.fromEntries(PROTOCOL_SWITCHES.map((f) => [f, { type: 'boolean' as const }])),
+      limit: { type: 'string' }, resume: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(TRAIN_USAGE);
+    return 0;
+  }
   if (!values.out) throw new Error(`--out is required\n${TRAIN_USAGE}`);
+  const dataset = checkDataset(values.dataset!);
   const out = path.resolve(values.out);
   if (hasCheckpoint(out) && !values.resume) throw new Error(`${out} already holds a training run: pass --resume to continue it, or choose another --out`);
-  const clash = PROTOCOL_FLAGS.filter((f) => (values as Record<string, unknown>)[f] !== undefined);
+  const clash = [...PROTOCOL_FLAGS, ...PROTOCOL_SWITCHES].filter((f) => (values as Record<string, unknown>)[f] !== undefined);
   if (values.recipe && clash.length) throw new Error(`--recipe ${values.recipe} fixes the protocol: drop ${clash.map((f) => `--${f}`).join(', ')}, or drop --recipe`);
-  const recipe = values.recipe ? mnistRecipe(values.recipe) : recipeFromFlags(values);
+  const recipe = values.recipe ? findRecipe(dataset, values.recipe) : recipeFromFlags(dataset, values);
+  const limit = values.limit === undefined ? undefined : int('limit', values.limit);
   const { adversarial } = recipe;
   const config = {
-    dataset: values.dataset!, recipe: recipe.name, model: recipe.architecture, epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed,
-    limit: values.limit === undefined ? undefined : int('limit', values.limit), adversarial, optimizer: recipe.optimizer,
+    dataset: recipeDataset(recipe), recipe: recipe.name, model: recipe.architecture, epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed,
+    limit, adversarial, optimizer: recipe.optimizer, augmentation: recipe.augmentation,
   };
   const backend = await initBackend();
   // AT_ODDS_TRAIN_SPLIT=sample trains on the embedded sample: the tests do, to need no download.
   const split = process.env.AT_ODDS_TRAIN_SPLIT ?? 'train';
-  const data = await loadDataset(config.dataset, split, { limit: config.limit, onProgress: downloadProgress() });
-  const model = mnistCnn(config.model as MnistArchitecture, config.seed);
+  const data = await loadDataset(dataset, split, { limit, onProgress: downloadProgress() });
+  const model = architecture(recipe.architecture).build(recipe.seed);
   fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(path.join(out, 'config.json'), JSON.stringify({ ...config, backend: backend.name, n: data.n }, null, 2));
-  console.log(`training ${config.model} on ${data.n} ${config.dataset} images: ${adversarial ? `adversarial, ${adversarial.threat} eps ${adversarial.eps}, PGD-${adversarial.steps} step ${adversarial.stepSize}` : 'standard'}; ${out}`);
-  const history = await train(model, data, { ...config, out, resume: values.resume, onProgress: terminalProgress() });
+  const attack = adversarial ? `adversarial, ${adversarial.threat} eps ${adversarial.eps}, ${adversarial.steps === 1 ? 'FGSM from a random start' : `PGD-${adversarial.steps}`} step ${adversarial.stepSize}` : 'standard';
+  console.log(`training ${recipe.architecture} on ${data.n} ${dataset} images${recipe.augmentation ? ' (random crops and flips)' : ''}: ${attack}; ${out}`);
+  const history = await train(model, data, { ...recipeOptions(recipe), out, resume: values.resume, onProgress: terminalProgress() });
   for (const h of history) {
     const adv = h.adv_acc === null ? '' : `  adv loss ${h.adv_loss!.toFixed(4)} adv acc ${(100 * h.adv_acc).toFixed(2)}%`;
     console.log(`epoch ${h.epoch}: loss ${h.std_loss.toFixed(4)} acc ${(100 * h.std_acc).toFixed(2)}%${adv}  ${h.seconds.toFixed(0)} s  ${h.images_per_s.toFixed(0)} img/s`);

@@ -1,5 +1,6 @@
 // A labelled image data set in memory, and the batches that training and evaluation take from it.
 import * as tf from '@tensorflow/tfjs';
+import { Augmentation, placeImage, placements } from './augment';
 
 /** Images as bytes, row-major [n, height, width, channels], and one class id per image. */
 export interface ImageDataset {
@@ -11,6 +12,8 @@ export interface ImageDataset {
   width: number;
   channels: number;
   classes: number;
+  /** A name for each class id, where the data set has them. */
+  classNames?: string[];
 }
 
 /** Images start..end (exclusive) of a data set, sharing its memory. */
@@ -22,17 +25,22 @@ export function subset(ds: ImageDataset, start: number, end: number): ImageDatas
   return { ...ds, images: ds.images.subarray(start * size, end * size), labels: ds.labels.subarray(start, end), n: end - start };
 }
 
-/** A batch as tensors: x [B, H, W, C] in [0, 1] and y [B] int32 class ids. */
-export function batchTensors(ds: ImageDataset, indices: ArrayLike<number>): { x: tf.Tensor4D; y: tf.Tensor1D } {
+/**
+ * A batch as tensors: x [B, H, W, C] in [0, 1] and y [B] int32 class ids. With `augment`, each image
+ * is randomly cropped and flipped, the same way for the same `seed`.
+ */
+export function batchTensors(ds: ImageDataset, indices: ArrayLike<number>, augment?: { augmentation: Augmentation; seed: number }): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const size = ds.height * ds.width * ds.channels;
   const b = indices.length;
   const pixels = new Float32Array(b * size);
   const labels = new Int32Array(b);
+  const where = augment && placements(b, augment.augmentation, augment.seed);
   for (let i = 0; i < b; i++) {
     const k = indices[i];
     if (!(k >= 0 && k < ds.n)) throw new Error(`index ${k} is outside the ${ds.n} images of ${ds.name}`);
     const src = ds.images.subarray(k * size, (k + 1) * size);
-    for (let j = 0; j < size; j++) pixels[i * size + j] = src[j] / 255;
+    if (where) placeImage(src, pixels.subarray(i * size, (i + 1) * size), ds.height, ds.width, ds.channels, augment.augmentation.pad, where[i]);
+    else for (let j = 0; j < size; j++) pixels[i * size + j] = src[j] / 255;
     labels[i] = ds.labels[k];
   }
   return { x: tf.tensor4d(pixels, [b, ds.height, ds.width, ds.channels]), y: tf.tensor1d(labels, 'int32') };

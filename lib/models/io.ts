@@ -5,6 +5,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic';
 import { toFloat16 } from '../io/float16';
+// Registered before any model.json is read: they replace the stock classes of the same names.
+import './batch-norm';
+import './conv';
 
 /** Float32 weights as float16, and their specs marked so that TensorFlow.js widens them on load. */
 function halve(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer): [tf.io.WeightsManifestEntry[], ArrayBuffer] {

@@ -2,13 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CurveRow } from '../eval/accuracy';
 import { Classifier, topClass } from '../models/classifier';
-import type { TrainSizeRow } from '../train/train-size';
+import type { TrainSizeRow } from '../zoo/train-size';
 import type { Figure, Trace } from './figure';
 import { inputGradients } from './gradients';
 import { imageGrid, tensorImages } from './grid';
 import { markdownTable } from './table';
-import type { TrainingRecord } from '../models/mnist-zoo';
-import { describeRecipe } from '../train/mnist-recipes';
+import type { TrainingRecord } from '../zoo/zoo';
+import { describeRecipe } from '../zoo/recipes';
+import { architecture } from '../models/architectures';
 
 export type ModelCurveRow = CurveRow & { model: string };
 
@@ -19,7 +20,7 @@ const normName = (threat: string) => (threat === 'linf' ? 'ℓ∞' : 'ℓ2');
 export function modelsTable(models: Record<string, TrainingRecord>): string {
   return markdownTable(['model', 'network', 'training', 'epochs', 'time', 'last epoch: train acc (adv)'], Object.entries(models).map(([name, r]) => {
     const last = r.history[r.history.length - 1];
-    return [name, r.recipe.architecture === 'madry' ? 'MadryLab CNN (3.3M)' : 'small CNN (0.2M)', describeRecipe(r.recipe), r.history.length,
+    return [name, architecture(r.recipe.architecture).description, describeRecipe(r.recipe), r.history.length,
       `${(r.seconds / 60).toFixed(1)} min`, `${pct(last.std_acc)}${last.adv_acc === null ? '' : ` (${pct(last.adv_acc)})`}`];
   }));
 }

@@ -33,14 +33,6 @@ export function gypEnv(): NodeJS.ProcessEnv {
   return fs.existsSync(headers) ? { ...process.env, npm_config_nodedir: prefix } : { ...process.env };
 }
 
-export function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const p = path.join(dir, cmd);
-    if (dir && fs.existsSync(p)) return p;
-  }
-  return null;
-}
-
 export function log(msg: string): void {
   console.log(`[setup] ${msg}`);
 }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { pgd } from '../attacks/pgd';
 import { Norm } from '../attacks/threat';
+import { Augmentation } from '../data/augment';
 import { batchTensors, ImageDataset } from '../data/dataset';
 import { writeCsv } from '../io/csv';
 import { permutation } from '../random';
@@ -38,6 +39,8 @@ export interface TrainOptions {
   optimizer?: OptimizerSpec;
   /** Madry adversarial training; standard training when absent. */
   adversarial?: AdversarialSpec;
+  /** Random crops and flips of every training batch (CIFAR); none when absent. */
+  augmentation?: Augmentation;
   /** Seeds the data order and the attack's random starts. */
   seed?: number;
   /** Where checkpoints (one per epoch) and log.csv go. */
@@ -75,25 +78,43 @@ function metrics(z: tf.Tensor2D, y: tf.Tensor1D): [tf.Scalar, tf.Scalar] {
 
 export interface StepMetrics { stdLoss: number; stdAcc: number; advLoss: number; advAcc: number }
 
+export interface StepOptions {
+  /** PGD examples (made with the model in inference mode) replace the clean batch; standard training when absent. */
+  adversarial?: AdversarialSpec;
+  /** Seeds the attack's random start. */
+  seed: number;
+  /** L2 weight decay added to every gradient, as PyTorch's SGD does. */
+  weightDecay?: number;
+  /**
+   * Also measure the clean batch with the model in inference mode (default true). Adversarial
+   * training only: it costs one forward pass, and the benchmark leaves it out as its peer does.
+   */
+  cleanMetrics?: boolean;
+}
+
 /**
  * One training step on a batch: with `adversarial`, PGD examples made with the model in inference
  * mode, then one optimizer step on them. Returns the batch's clean (and adversarial) loss and accuracy.
  */
-export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor1D,
-  adversarial: AdversarialSpec | undefined, seed: number): StepMetrics {
+export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor1D, opts: StepOptions): StepMetrics {
+  const { adversarial, seed } = opts;
   const xAdv = adversarial ? pgd(model, x, y, { ...adversarial, seed }) : x;
   // Clean metrics with the model in inference mode, as the attack sees it.
-  const clean = adversarial ? tf.tidy(() => metrics(model.apply(x, { training: false }) as tf.Tensor2D, y)) : null;
+  const clean = adversarial && (opts.cleanMetrics ?? true) ? tf.tidy(() => metrics(model.apply(x, { training: false }) as tf.Tensor2D, y)) : null;
   let acc: tf.Scalar | null = null;
-  const loss = optimizer.minimize(() => {
+  const { value: loss, grads } = tf.variableGrads(() => {
     const [l, a] = metrics(model.apply(xAdv, { training: true }) as tf.Tensor2D, y);
     acc = tf.keep(a);
     return l;
-  }, true, vars)!;
+  }, vars);
+  const wd = opts.weightDecay ?? 0;
+  const decayed = wd > 0 ? tf.tidy(() => Object.fromEntries(vars.map((v) => [v.name, tf.add(grads[v.name], tf.mul(v, wd))]))) : grads;
+  optimizer.applyGradients(decayed);
+  tf.dispose([grads, ...(wd > 0 ? Object.values(decayed) : [])] as tf.Tensor[]);
   const [lossV, accV] = [loss.dataSync()[0], acc!.dataSync()[0]];
   const [stdLoss, stdAcc] = clean ? [clean[0].dataSync()[0], clean[1].dataSync()[0]] : [lossV, accV];
   tf.dispose([loss, acc!, ...(clean ?? []), ...(adversarial ? [xAdv] : [])]);
-  return { stdLoss, stdAcc, advLoss: lossV, advAcc: accV };
+  return { stdLoss, stdAcc: adversarial && !clean ? NaN : stdAcc, advLoss: lossV, advAcc: accV };
 }
 
 /**
@@ -120,16 +141,18 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   const batches = Math.ceil(data.n / batchSize);
   try {
     for (let epoch = history.length + 1; epoch <= opts.epochs; epoch++) {
-      setLearningRate(optimizer, spec, epoch);
       const order = permutation(data.n, seed * 1_000_003 + epoch);
       const started = Date.now();
       const sums = { std_loss: 0, std_acc: 0, adv_loss: 0, adv_acc: 0 };
       let seen = 0;
       for (let b = 0; b < batches; b++) {
-        const { x, y } = batchTensors(data, order.subarray(b * batchSize, (b + 1) * batchSize));
+        const batchSeed = (seed * 1_000_003 + epoch) * 100_003 + b;
+        const augment = opts.augmentation && { augmentation: opts.augmentation, seed: batchSeed };
+        const { x, y } = batchTensors(data, order.subarray(b * batchSize, (b + 1) * batchSize), augment);
         const n = y.shape[0];
+        setLearningRate(optimizer, spec, epoch, (b + 1) / batches);
         const attack = opts.adversarial && warmedUp(opts.adversarial, epoch, b, batches);
-        const m = trainStep(model, optimizer, vars, x, y, attack, (seed * 1_000_003 + epoch) * 100_003 + b);
+        const m = trainStep(model, optimizer, vars, x, y, { adversarial: attack, seed: batchSeed, weightDecay: spec.weightDecay });
         tf.dispose([x, y]);
         sums.std_loss += m.stdLoss * n;
         sums.std_acc += m.stdAcc * n;

@@ -1,33 +1,75 @@
 // Optimizers and their state, which a checkpoint must carry for a resumed run to match an uninterrupted one.
 import * as tf from '@tensorflow/tfjs';
 
-/** The learning rate is multiplied by `gamma` (default 0.1) after each epoch in `milestones`. */
-interface Schedule { lr: number; milestones?: number[]; gamma?: number }
+interface Schedule {
+  /** The base (or peak) learning rate. */
+  lr: number;
+  /** Step decay: the rate is multiplied by `gamma` (default 0.1) after each epoch in `milestones`. */
+  milestones?: number[];
+  gamma?: number;
+  /**
+   * Piecewise linear: knots [epoch, factor] with epochs rising from 0; the rate at a fractional epoch
+   * t (batch b of epoch e is t = e - 1 + (b + 1) / batches) is lr times the factor interpolated at t,
+   * held flat past the ends. One-cycle is [[0, 0], [peak, 1], [epochs, 0]].
+   */
+  piecewise?: [number, number][];
+}
 
-export type OptimizerSpec = ({ name: 'adam' } | { name: 'sgd'; momentum: number }) & Schedule;
+export type OptimizerSpec = ({ name: 'adam' } | { name: 'sgd'; momentum: number; nesterov?: boolean }) & Schedule & {
+  /** L2 weight decay added to every gradient, as PyTorch's optimizers do (default 0). */
+  weightDecay?: number;
+};
+
+/** The one-cycle schedule: linear from 0 up to the peak at `peakEpoch`, then down to 0 at `epochs`. */
+export function oneCycle(peakEpoch: number, epochs: number): [number, number][] {
+  return [[0, 0], [peakEpoch, 1], [epochs, 0]];
+}
 
 /** The variables an optimizer steps: a layers model's trainable weights. */
 export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
+function checkSchedule(spec: OptimizerSpec): void {
   if (!(spec.lr > 0)) throw new Error(`learning rate must be > 0, got ${spec.lr}`);
+  if (spec.weightDecay !== undefined && !(spec.weightDecay >= 0)) throw new Error(`weight decay must be >= 0, got ${spec.weightDecay}`);
+  const k = spec.piecewise;
+  if (k && !(k.length >= 2 && k.every(([e, f], i) => e >= 0 && f >= 0 && (i === 0 || e > k[i - 1][0])))) {
+    throw new Error(`a piecewise learning-rate schedule needs two or more [epoch, factor] knots, epochs rising, factors >= 0; got ${JSON.stringify(k)}`);
+  }
+  if (k && spec.milestones) throw new Error('a learning-rate schedule is either milestones or piecewise, not both');
+}
+
+export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
+  checkSchedule(spec);
   switch (spec.name) {
     case 'adam': return tf.train.adam(spec.lr);
-    case 'sgd': return tf.train.momentum(spec.lr, spec.momentum);
+    // Nesterov as PyTorch has it: buf = m buf + g; step lr (g + m buf).
+    case 'sgd': return tf.train.momentum(spec.lr, spec.momentum, spec.nesterov ?? false);
     default: throw new Error(`unknown optimizer '${(spec as { name: string }).name}': use adam or sgd`);
   }
 }
 
-/** The learning rate for a (1-based) epoch under the schedule. */
-export function learningRate(spec: OptimizerSpec, epoch: number): number {
+/** Linear interpolation through the knots, flat beyond the ends. */
+function interpolate(knots: [number, number][], t: number): number {
+  if (t <= knots[0][0]) return knots[0][1];
+  for (let i = 1; i < knots.length; i++) {
+    const [e0, f0] = knots[i - 1];
+    const [e1, f1] = knots[i];
+    if (t <= e1) return f0 + ((f1 - f0) * (t - e0)) / (e1 - e0);
+  }
+  return knots[knots.length - 1][1];
+}
+
+/** The learning rate for a (1-based) epoch under the schedule, `fraction` of the way through it. */
+export function learningRate(spec: OptimizerSpec, epoch: number, fraction = 1): number {
+  if (spec.piecewise) return spec.lr * interpolate(spec.piecewise, epoch - 1 + fraction);
   if (!spec.milestones) return spec.lr;
   return spec.lr * (spec.gamma ?? 0.1) ** spec.milestones.filter((m) => epoch > m).length;
 }
 
-export function setLearningRate(optimizer: tf.Optimizer, spec: OptimizerSpec, epoch: number): void {
-  const lr = learningRate(spec, epoch);
+export function setLearningRate(optimizer: tf.Optimizer, spec: OptimizerSpec, epoch: number, fraction = 1): void {
+  const lr = learningRate(spec, epoch, fraction);
   if (spec.name === 'sgd') (optimizer as tf.MomentumOptimizer).setLearningRate(lr);
   // tfjs's Adam has no setter, but reads its learningRate field at every step.
   else (optimizer as unknown as { learningRate: number }).learningRate = lr;

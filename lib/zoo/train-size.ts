@@ -9,7 +9,7 @@ import { evaluate } from '../eval/accuracy';
 import { readCsv, writeCsv } from '../io/csv';
 import { MnistArchitecture, mnistCnn } from '../models/mnist';
 import { labelled, OnProgress } from '../progress';
-import { train } from './loop';
+import { train } from '../train/loop';
 
 export interface TrainSizeSpec {
   architecture: MnistArchitecture;

@@ -1,0 +1,70 @@
+// What each chapter shows of its zoo: which models go on which figure, and Figure 7's points. The
+// notebooks call these, so that a cell is one sentence of the argument.
+import type { Norm } from '../attacks/threat';
+import type { ImageDataset } from '../data/dataset';
+import type { DatasetName } from '../data/load';
+import { evaluate } from '../eval/accuracy';
+import type { Classifier } from '../models/classifier';
+import { OnProgress } from '../progress';
+import { RECIPES, Recipe } from './recipes';
+
+interface ChapterModels {
+  /** The architecture of Figure 7's eps_train grid: only eps_train changes between its models. */
+  grid: string;
+  /** Figures 2, 3 and 4: a label for each model shown. */
+  features: Record<string, string>;
+  /** The epsilon explorer's pair. */
+  explorer: Record<string, string>;
+}
+
+export const CHAPTER_MODELS: Partial<Record<DatasetName, ChapterModels>> = {
+  mnist: {
+    grid: 'small',
+    features: { standard: 'standard', 'ℓ∞ 0.3': 'linf-0.3', 'ℓ2 3 (small)': 'small-l2-3' },
+    explorer: { standard: 'standard', 'robust (ℓ∞ 0.3)': 'linf-0.3' },
+  },
+};
+
+function chapter(dataset: DatasetName): ChapterModels {
+  const c = CHAPTER_MODELS[dataset];
+  if (!c) throw new Error(`no chapter figures are set for ${dataset} yet`);
+  return c;
+}
+
+/** The recipes of Figure 7's grid, standard first. */
+export function gridRecipes(dataset: DatasetName): Recipe[] {
+  return RECIPES[dataset].filter((r) => r.architecture === chapter(dataset).grid);
+}
+
+/**
+ * The models on the robust-accuracy curves under `threat`: every model outside the grid (the
+ * headline ones), and the grid's standard model with those trained against that threat.
+ */
+export function curveModels(dataset: DatasetName, threat: Norm): string[] {
+  const grid = chapter(dataset).grid;
+  return RECIPES[dataset].filter((r) => r.architecture !== grid || !r.adversarial || r.adversarial.threat === threat).map((r) => r.name);
+}
+
+/** The models named by a chapter's figure (`features` or `explorer`), under their labels. */
+export function figureModels<M>(dataset: DatasetName, figure: 'features' | 'explorer', models: Record<string, M>): Record<string, M> {
+  return Object.fromEntries(Object.entries(chapter(dataset)[figure]).map(([label, name]) => {
+    if (!(name in models)) throw new Error(`the ${figure} figure needs the model '${name}', which is not loaded`);
+    return [label, models[name]];
+  }));
+}
+
+export interface EpsTrainPoint { [key: string]: number | string; threat: string; eps_train: number; std_acc: number; model: string }
+
+/**
+ * Figure 7's points: each grid model's standard accuracy on `testSet` at its eps_train, under its
+ * threat; the standard model is the eps_train = 0 point of both threats.
+ */
+export async function epsTrainPoints(dataset: DatasetName, models: Record<string, Classifier>, testSet: ImageDataset, onProgress?: OnProgress): Promise<EpsTrainPoint[]> {
+  const points: EpsTrainPoint[] = [];
+  for (const r of gridRecipes(dataset)) {
+    const { std_acc } = await evaluate(models[r.name], testSet, { onProgress });
+    const threats: Norm[] = r.adversarial ? [r.adversarial.threat] : ['linf', 'l2'];
+    for (const threat of threats) points.push({ threat, eps_train: r.adversarial?.eps ?? 0, std_acc, model: r.name });
+  }
+  return points;
+}

@@ -1,0 +1,96 @@
+// The models of the chapters, for every data set: read from data/models/<dataset>/ (what we ship), or
+// trained from their recipes (the full profiles), resuming wherever an earlier run stopped. The zoo
+// sits above models, training and data: it is what joins them.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { ImageDataset } from '../data/dataset';
+import type { DatasetName } from '../data/load';
+import { writeFileAtomic } from '../io/atomic';
+import { architecture } from '../models/architectures';
+import { loadModel, saveModel } from '../models/io';
+import { ROOT } from '../paths';
+import { labelled, OnProgress } from '../progress';
+import { loadCheckpoint } from '../train/checkpoint';
+import { EpochRow, train } from '../train/loop';
+import { recipe, Recipe, recipeDataset, RECIPES } from './recipes';
+
+export const MODELS_DIR = path.join(ROOT, 'data', 'models');
+export const MNIST_MODELS_DIR = path.join(MODELS_DIR, 'mnist');
+
+/** How many training images a shipped model must have seen: the whole training set. */
+const TRAINING_SET: Record<DatasetName, number> = { mnist: 60_000, cifar10: 50_000 };
+
+/** What a shipped model's training.json records: its recipe and how its training went. */
+export interface TrainingRecord {
+  recipe: Recipe;
+  history: EpochRow[];
+  /** Sum of the epochs' times. */
+  seconds: number;
+  backend: string;
+}
+
+export function trainingRecord(recipe: Recipe, history: EpochRow[], backend: string): TrainingRecord {
+  return { recipe, history, seconds: history.reduce((s, h) => s + h.seconds, 0), backend };
+}
+
+export function shippedDir(name: string, dataset: DatasetName = 'mnist'): string {
+  return path.join(MODELS_DIR, dataset, name);
+}
+
+export interface ZooModel { model: tf.LayersModel; record: TrainingRecord }
+
+/** A model we ship, with how it was trained. */
+export async function loadShipped(name: string, dataset: DatasetName = 'mnist'): Promise<ZooModel> {
+  recipe(dataset, name);
+  const dir = shippedDir(name, dataset);
+  if (!fs.existsSync(path.join(dir, 'model.json'))) throw new Error(`the shipped model '${name}' is missing from ${dir}: restore it with git, or train it (npm run train -- --dataset ${dataset} --recipe ${name})`);
+  const record = JSON.parse(fs.readFileSync(path.join(dir, 'training.json'), 'utf8')) as TrainingRecord;
+  return { model: await loadModel(dir), record };
+}
+
+/** The training options a recipe stands for. */
+export function recipeOptions(r: Recipe) {
+  return { epochs: r.epochs, batchSize: r.batchSize, seed: r.seed, optimizer: r.optimizer, adversarial: r.adversarial, augmentation: r.augmentation };
+}
+
+/** Trains a recipe into `out` (resuming a run already there) and returns the trained model. */
+export async function trainRecipe(name: string, data: ImageDataset, out: string, onProgress?: OnProgress, dataset: DatasetName = 'mnist'): Promise<ZooModel> {
+  const r = recipe(dataset, name);
+  if (data.name !== dataset) throw new Error(`the ${dataset} recipe '${name}' trains on ${dataset}, not on ${data.name}`);
+  const model = architecture(r.architecture).build(r.seed);
+  const history = await train(model, data, { ...recipeOptions(r), out, resume: true, onProgress: labelled(onProgress, name) });
+  return { model, record: trainingRecord(r, history, tf.getBackend()) };
+}
+
+/** The models of a data set: each recipe's shipped model, or (with `train`) trained now into `trainDir`/<name>. */
+export async function zooModels(dataset: DatasetName, opts: { train?: { data: ImageDataset; dir: string }; onProgress?: OnProgress } = {}): Promise<Record<string, ZooModel>> {
+  const zoo: Record<string, ZooModel> = {};
+  for (const r of RECIPES[dataset]) {
+    zoo[r.name] = opts.train ? await trainRecipe(r.name, opts.train.data, path.join(opts.train.dir, r.name), opts.onProgress, dataset) : await loadShipped(r.name, dataset);
+  }
+  return zoo;
+}
+
+/** The training protocol a run's config.json or a recipe describes, for comparing the two. */
+function protocol(c: Partial<Recipe> & { model?: string }): string {
+  return JSON.stringify([c.architecture ?? c.model, c.epochs, c.batchSize, c.seed, c.optimizer, c.adversarial ?? null, c.augmentation ?? null]);
+}
+
+/** Copies a finished training run into data/models/<dataset>/<name>, weights as float16, with its record. */
+export async function shipRun(name: string, run: string, dest?: string, dataset: DatasetName = 'mnist'): Promise<TrainingRecord> {
+  const r = recipe(dataset, name);
+  const config = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'));
+  if (protocol(config) !== protocol(r)) throw new Error(`${run} was not trained with the recipe '${name}': its config.json says ${protocol(config)}, the recipe ${protocol(r)}`);
+  const full = TRAINING_SET[recipeDataset(r)];
+  if (config.n !== full) throw new Error(`${run} trained on ${config.n} images; shipped models train on all ${full.toLocaleString('en-US')}`);
+  const { model, optimizer, state } = await loadCheckpoint<EpochRow>(run);
+  tf.dispose(optimizer.weights.map((w) => w.tensor));
+  if (state.epoch !== r.epochs) throw new Error(`${run} has ${state.epoch} of the recipe's ${r.epochs} epochs: finish it with npm run train -- --dataset ${dataset} --recipe ${name} --out ${run} --resume`);
+  const target = dest ?? shippedDir(name, dataset);
+  await saveModel(model, target, { float16: true });
+  model.dispose();
+  const record = trainingRecord(r, state.history, config.backend);
+  writeFileAtomic(path.join(target, 'training.json'), JSON.stringify(record, null, 1));
+  return record;
+}
