@@ -9,6 +9,7 @@ import { evaluate } from '../lib/eval/accuracy';
 import { readCsv } from '../lib/io/csv';
 import { seededRng } from '../lib/random';
 import { train } from '../lib/train/loop';
+import { learningRate, makeOptimizer, oneCycle } from '../lib/train/optimizer';
 import { tempDir } from './helpers/cli';
 
 test.before(async () => {
@@ -98,4 +99,36 @@ test('bad training options get clear errors', async (t) => {
   await t.throwsAsync(train(model, data, { epochs: 1, optimizer: { name: 'adam', lr: -1 } }), { message: 'learning rate must be > 0, got -1' });
   await t.throwsAsync(train(model, data, { epochs: 1, adversarial: { threat: 'linf', eps: -1, steps: 1, stepSize: 0.1 } }), { message: 'eps must be a number >= 0, got -1' });
   model.dispose();
+});
+
+test('Nesterov SGD with weight decay takes PyTorch\'s step, and the piecewise schedule interpolates per batch', (t) => {
+  // PyTorch: g = grad + wd w; buf = m buf + g; w -= lr (g + m buf). Two steps on w = [1, -2] with loss sum(w^2)/2 (grad = w).
+  const spec = { name: 'sgd' as const, lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 };
+  const optimizer = makeOptimizer(spec);
+  const w = tf.variable(tf.tensor1d([1, -2]));
+  const expected = [1, -2];
+  const buf = [0, 0];
+  for (let step = 0; step < 2; step++) {
+    const { grads } = tf.variableGrads(() => tf.mul(0.5, tf.sum(tf.square(w))) as tf.Scalar, [w]);
+    const decayed = { [w.name]: tf.add(grads[w.name], tf.mul(w, spec.weightDecay)) };
+    optimizer.applyGradients(decayed);
+    tf.dispose([grads, decayed]);
+    for (let i = 0; i < 2; i++) {
+      const g = expected[i] + spec.weightDecay * expected[i];
+      buf[i] = spec.momentum * buf[i] + g;
+      expected[i] -= spec.lr * (g + spec.momentum * buf[i]);
+    }
+  }
+  Array.from(w.dataSync()).forEach((v, i) => t.true(Math.abs(v - expected[i]) < 1e-6, `w[${i}] = ${v}, PyTorch's rule gives ${expected[i]}`));
+  optimizer.dispose();
+  w.dispose();
+
+  const cycle = { name: 'sgd' as const, lr: 0.2, momentum: 0.9, piecewise: oneCycle(2, 10) };
+  t.is(learningRate(cycle, 1, 0.5), 0.05, 'a quarter of the way up the ramp');
+  t.is(learningRate(cycle, 2, 1), 0.2, 'the peak at the end of epoch 2');
+  t.true(Math.abs(learningRate(cycle, 6, 1) - 0.1) < 1e-12, 'half-way down');
+  t.is(learningRate(cycle, 12, 1), 0, 'flat past the last knot');
+  t.is(learningRate({ name: 'adam', lr: 1e-3, milestones: [2] }, 3, 0.5), 1e-4, 'milestones ignore the fraction');
+  t.throws(() => makeOptimizer({ ...cycle, piecewise: [[0, 1]] }), { message: /needs two or more \[epoch, factor\] knots/ });
+  t.throws(() => makeOptimizer({ ...spec, weightDecay: -1 }), { message: 'weight decay must be >= 0, got -1' });
 });

@@ -4,9 +4,9 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { initBackend } from '../backend/init';
 import { CIFAR_AUGMENTATION } from '../data/augment';
-import { checkDataset, DatasetName, loadDataset } from '../data/load';
+import { checkDataset, DATASET_TITLES, DatasetName, loadDataset } from '../data/load';
 import { writeFileAtomic } from '../io/atomic';
-import { architecture, DEFAULT_ARCHITECTURE } from '../models/architectures';
+import { architecture, ARCHITECTURE_CHOICES, DEFAULT_ARCHITECTURE } from '../models/architectures';
 import { hasCheckpoint } from '../train/checkpoint';
 import { AdversarialSpec, train } from '../train/loop';
 import { OptimizerSpec } from '../train/optimizer';
@@ -39,13 +39,18 @@ function recipeFromFlags(dataset: DatasetName, v: Record<string, string | boolea
   const s = v as Record<string, string | undefined>;
   const model = s.model === 'resnet9' ? `resnet9-${int('width', s.width, 16)}` : (s.model ?? DEFAULT_ARCHITECTURE[dataset]);
   if (s.width !== undefined && !model.startsWith('resnet9')) throw new Error('--width is for --model resnet9');
-  const arch = architecture(model);
-  if (arch.dataset !== dataset) throw new Error(`--model ${s.model} is a ${arch.dataset} network: it cannot train on ${dataset} (use --model ${DEFAULT_ARCHITECTURE[dataset]})`);
+  let arch;
+  try {
+    arch = architecture(model);
+  } catch {
+    throw new Error(`unknown ${DATASET_TITLES[dataset]} architecture '${s.model}': use ${ARCHITECTURE_CHOICES[dataset]}`);
+  }
+  if (arch.dataset !== dataset) throw new Error(`--model ${s.model} is a ${DATASET_TITLES[arch.dataset]} network: it cannot train on ${DATASET_TITLES[dataset]} (use ${ARCHITECTURE_CHOICES[dataset]})`);
   if (v.fgsm && (s.steps !== undefined || s['step-size'] !== undefined)) throw new Error('--fgsm fixes the attack (one step of 1.25 eps): drop --steps and --step-size');
   if (v.fgsm && s.eps === undefined) throw new Error('--fgsm needs --eps');
   const adversarial: AdversarialSpec | undefined = s.eps === undefined ? undefined : {
     threat: (s.threat ?? 'linf') as 'linf' | 'l2', eps: num('eps', s.eps),
-    ...(v.fgsm ? { steps: 1, stepSize: 1.25 * num('eps', s.eps) } : { steps: int('steps', s.steps, 40), stepSize: num('step-size', s['step-size'], 0.01) }),
+    ...(v.fgsm ? { steps: 1, stepSize: +(1.25 * num('eps', s.eps)).toPrecision(12) } : { steps: int('steps', s.steps, 40), stepSize: num('step-size', s['step-size'], 0.01) }),
     ...(s['warmup-epochs'] === undefined ? {} : { warmupEpochs: int('warmup-epochs', s['warmup-epochs']) }),
   };
   if (s.milestones !== undefined && s['lr-knots'] !== undefined) throw new Error('--milestones and --lr-knots are two schedules: give one');

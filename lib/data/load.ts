@@ -7,6 +7,9 @@ import { Cifar10Split, loadCifar10 } from './cifar10';
 export const DATASETS = ['mnist', 'cifar10'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
+/** As people write them. */
+export const DATASET_TITLES: Record<DatasetName, string> = { mnist: 'MNIST', cifar10: 'CIFAR-10' };
+
 export function checkDataset(name: string): DatasetName {
   if (!(DATASETS as readonly string[]).includes(name)) throw new Error(`unknown dataset '${name}': use ${DATASETS.join(' or ')}`);
   return name as DatasetName;

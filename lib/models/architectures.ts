@@ -40,3 +40,6 @@ export function architecture(name: string): Architecture {
 
 /** What `--model` means when it is not given. */
 export const DEFAULT_ARCHITECTURE = { mnist: 'madry', cifar10: 'resnet9-16' } as const;
+
+/** The architectures of each data set, in words, for error messages. */
+export const ARCHITECTURE_CHOICES = { mnist: 'madry or small', cifar10: 'resnet9 (with --width W)' } as const;

@@ -2,7 +2,7 @@
 // the notebooks' full profiles and the READMEs in data/models/<dataset>/ all read.
 import { madryStepSize } from '../attacks/pgd';
 import { CIFAR_AUGMENTATION, Augmentation } from '../data/augment';
-import type { DatasetName } from '../data/load';
+import { DATASET_TITLES, DatasetName } from '../data/load';
 import { architecture } from '../models/architectures';
 import type { AdversarialSpec } from '../train/loop';
 import { oneCycle, OptimizerSpec } from '../train/optimizer';
@@ -78,12 +78,11 @@ export const CIFAR10_RECIPES: Recipe[] = [
 ];
 
 export const RECIPES: Record<DatasetName, Recipe[]> = { mnist: MNIST_RECIPES, cifar10: CIFAR10_RECIPES };
-const TITLES: Record<DatasetName, string> = { mnist: 'MNIST', cifar10: 'CIFAR-10' };
 
 /** The recipe `name` of a data set. */
 export function recipe(dataset: DatasetName, name: string): Recipe {
   const r = RECIPES[dataset].find((x) => x.name === name);
-  if (!r) throw new Error(`no ${TITLES[dataset]} recipe '${name}': choose from ${RECIPES[dataset].map((x) => x.name).join(', ')}`);
+  if (!r) throw new Error(`no ${DATASET_TITLES[dataset]} recipe '${name}': choose from ${RECIPES[dataset].map((x) => x.name).join(', ')}`);
   return r;
 }
 
