@@ -15,6 +15,7 @@ import { loadDataset } from '../data/load';
 import { MNIST_FILES } from '../data/mnist';
 import { fetchFile } from '../data/fetch';
 import { architecture } from '../models/architectures';
+import { fastLayers, setFastLayers } from '../models/fast-path';
 import { ROOT } from '../paths';
 import { AdversarialSpec, trainStep } from '../train/loop';
 import { makeOptimizer, OptimizerSpec, trainableVariables } from '../train/optimizer';
@@ -80,7 +81,22 @@ function batch(data: ImageDataset, images: number, i: number, size: number, augm
   return batchTensors(data, Int32Array.from({ length: size }, (_, j) => start + j), augmentation && { augmentation, seed: i });
 }
 
-async function ours(w: Workload, pgdSteps: number, batches: number, repeats: number) {
+/** The kernels one call of `fn` runs, by total time: what `--profile` prints. */
+async function profile(name: string, fn: () => void): Promise<void> {
+  const info = await tf.profile(fn);
+  const by = new Map<string, { calls: number; ms: number }>();
+  for (const k of info.kernels) {
+    const e = by.get(k.name) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += k.kernelTimeMs as number;
+    by.set(k.name, e);
+  }
+  const rows = [...by.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  console.log(`# ${name}: ${info.kernels.length} kernels, ${rows.reduce((s, [, v]) => s + v.ms, 0).toFixed(1)} ms (a kernel inside another counts twice)`);
+  for (const [kernel, v] of rows.slice(0, 12)) console.log(`#   ${kernel.padEnd(30)} ${String(v.calls).padStart(5)} calls ${v.ms.toFixed(1).padStart(8)} ms`);
+}
+
+async function ours(w: Workload, pgdSteps: number, batches: number, repeats: number, opts: { profile: boolean }) {
   const backend = await initBackend({ quiet: true });
   const data = await loadDataset(w.dataset, 'train');
   const net = architecture(w.architecture).build(0);
@@ -98,11 +114,19 @@ async function ours(w: Workload, pgdSteps: number, batches: number, repeats: num
     xAdv.dataSync(); // wait for the backend to finish, as PyTorch's eager loop does
     tf.dispose([x, y, xAdv]);
   };
+  const fgsm: AdversarialSpec | null = w.fgsmStep ? { threat: 'linf', eps: w.pgd.eps, steps: 1, stepSize: w.fgsmStep, randomStart: true } : null;
+  if (opts.profile) {
+    step()(0);
+    await profile('standard training step', () => step()(1));
+    await profile(`PGD-${pgdSteps} training step`, () => step(pgdSpec)(2));
+    if (fgsm) await profile('FGSM training step', () => step(fgsm)(3));
+    await profile(`PGD-${pgdSteps} attack`, () => attack(4));
+  }
   const result = {
-    backend: backend.name, model: w.architecture, batch: w.trainBatch, pgd_steps: pgdSteps,
+    backend: backend.name, model: w.architecture, layers: fastLayers() ? 'fast' : 'stock', batch: w.trainBatch, pgd_steps: pgdSteps,
     std_train_img_s: rate(step(), batches, repeats, w.trainBatch),
     adv_train_img_s: rate(step(pgdSpec), batches, repeats, w.trainBatch),
-    ...(w.fgsmStep ? { fgsm_train_img_s: rate(step({ threat: 'linf', eps: w.pgd.eps, steps: 1, stepSize: w.fgsmStep, randomStart: true }), batches, repeats, w.trainBatch) } : {}),
+    ...(fgsm ? { fgsm_train_img_s: rate(step(fgsm), batches, repeats, w.trainBatch) } : {}),
     attack_img_s: rate(attack, batches, repeats, w.attackBatch),
   };
   optimizer.dispose();
@@ -129,7 +153,7 @@ async function peerData(w: Workload): Promise<string> {
   throw new Error('the CIFAR-10 batches are neither in data/cache/cifar10 nor in AT_ODDS_DATA_MIRROR');
 }
 
-const USAGE = 'usage: at-odds bench [--dataset mnist|cifar10] [--model madry|small] [--width W] [--pgd-steps K] [--batches N] [--repeats R] [--peer]';
+const USAGE = 'usage: at-odds bench [--dataset mnist|cifar10] [--model madry|small] [--width W] [--pgd-steps K] [--batches N] [--repeats R] [--peer]\n    [--profile]        also print the kernels of one batch of each workload, by time\n    [--stock-layers]   tfjs-layers\' own batch norm and convolution instead of our fast paths (the speed before them)';
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -137,6 +161,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     options: {
       dataset: { type: 'string', default: 'mnist' }, model: { type: 'string' }, width: { type: 'string' }, 'pgd-steps': { type: 'string' },
       batches: { type: 'string' }, repeats: { type: 'string' }, peer: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false }, 'stock-layers': { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -150,7 +175,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   for (const [name, v] of [['width', width], ['pgd-steps', k], ['batches', b], ['repeats', r]] as const) if (v < 1) throw new Error(`--${name} must be >= 1, got ${v}`);
   const w = workload(values.dataset!, values.model, width);
   const peer = values.peer ? peerCommand(w) : null;
-  const mine = await ours(w, k, b, r);
+  if (values['stock-layers']) setFastLayers(false);
+  const mine = await ours(w, k, b, r, { profile: values.profile! });
   console.log(JSON.stringify(mine));
   if (!peer) return 0;
   const p = spawnSync(peer.python, [peer.script, '--data', await peerData(w), ...w.peerArgs, '--pgd-steps', String(k), '--batches', String(b), '--repeats', String(r)], { encoding: 'utf8' });
