@@ -2,6 +2,11 @@
 import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
+import { initBackend } from '../lib/backend/init';
+import { loadCifar10 } from '../lib/data/cifar10';
+import { subset } from '../lib/data/dataset';
+import { recipe, recipeFlags } from '../lib/zoo/recipes';
+import { shipRun, trainRecipe } from '../lib/zoo/zoo';
 import { atOdds, tempDir } from './helpers/cli';
 
 test.serial('train --dataset cifar10 trains a ResNet-9 with augmentation (FGSM from a random start), eval knows the data set from the model', (t) => {
@@ -56,4 +61,22 @@ test('CIFAR command lines get clear errors, and every command has --help', (t) =
     t.regex(r.stdout, /usage: at-odds/, command);
     t.regex(r.stdout, /defaults:/, command);
   }
+});
+
+test.serial('the CIFAR-10 recipes train through the same zoo as MNIST\'s, resume instead of retraining, and ship only whole runs', async (t) => {
+  await initBackend({ quiet: true });
+  const r = recipe('cifar10', 'standard');
+  t.regex(recipeFlags(r), /^--dataset cifar10 --model resnet9 --width 16 --epochs 24 --optimizer sgd --lr 0\.2 --lr-knots 0:0,5:1,24:0 --momentum 0\.9 --nesterov --weight-decay 0\.0005 --augment --batch-size 128 --seed 0$/);
+  const few = subset(await loadCifar10('sample'), 0, 128); // one batch an epoch
+  const out = tempDir('cifar-zoo');
+  const first = await trainRecipe('standard', few, out, undefined, 'cifar10');
+  t.is(first.record.history.length, 24);
+  t.is(first.record.history[23].lr, 0, 'the one-cycle schedule ends at 0');
+  const again = await trainRecipe('standard', few, out, undefined, 'cifar10');
+  t.deepEqual(again.record.history, first.record.history, 'nothing retrained');
+  await t.throwsAsync(trainRecipe('standard', few, out), { message: /the mnist recipe 'standard' trains on mnist, not on cifar10/ });
+  fs.writeFileSync(path.join(out, 'config.json'), JSON.stringify({ model: r.architecture, epochs: r.epochs, batchSize: r.batchSize, seed: r.seed, optimizer: r.optimizer, augmentation: r.augmentation, n: 128 }));
+  await t.throwsAsync(shipRun('standard', out, tempDir('dest'), 'cifar10'), { message: /trained on 128 images; shipped models train on all 50,000/ });
+  first.model.dispose();
+  again.model.dispose();
 });
