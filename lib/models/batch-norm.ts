@@ -7,6 +7,7 @@
 // every batch-norm layer that we load trains the fast way.
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_BATCH_NORM_TRAINING } from '../backend/node-kernels';
+import { foldedIntoProducer } from './conv';
 import { fastLayers } from './fast-path';
 
 type StockBatchNorm = ReturnType<typeof tf.layers.batchNormalization>;
@@ -26,27 +27,37 @@ function fusable(x: tf.Tensor, layer: Internals): boolean {
  * Inference as one per-channel affine map, x * a + b, with a and b computed from the [C] weights:
  * two passes over x, and its gradient one. tfjs's batchNorm costs about fifteen passes for the
  * gradient, and TensorFlow's FusedBatchNorm in inference mode is slower still on the CPU. An
- * attack runs the model in inference mode, so this is most of a PGD step's batch-norm cost.
+ * attack runs the model in inference mode, so this is most of a PGD step's batch-norm cost; after a
+ * convolution, the map folds into its weights (lib/models/conv.ts) and costs nothing here.
  */
-function inference(x: tf.Tensor, layer: Internals): tf.Tensor | null {
-  if (layer.axis !== -1 && layer.axis !== x.rank - 1) return null;
+function affine(layer: Internals): { a: tf.Tensor1D; b: tf.Tensor1D } {
   return tf.tidy(() => {
-    let a = tf.rsqrt(tf.add(layer.movingVariance.read(), layer.epsilon));
+    let a = tf.rsqrt(tf.add(layer.movingVariance.read(), layer.epsilon)) as tf.Tensor1D;
     if (layer.gamma) a = tf.mul(a, layer.gamma.read());
-    let b = tf.neg(tf.mul(layer.movingMean.read(), a));
+    let b = tf.neg(tf.mul(layer.movingMean.read(), a)) as tf.Tensor1D;
     if (layer.beta) b = tf.add(b, layer.beta.read());
-    return tf.add(tf.mul(x, a), b);
+    return { a, b };
   });
 }
 
 export class BatchNorm extends Stock {
   static className = 'BatchNormalization';
 
+  /** y = x * a + b per channel, in inference; null where the statistics are not over the last axis. */
+  inferenceAffine(): { a: tf.Tensor1D; b: tf.Tensor1D } | null {
+    const self = this as unknown as Internals;
+    return self.axis === -1 || self.axis === 3 ? affine(self) : null;
+  }
+
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const self = this as unknown as Internals;
     if (!fastLayers()) return super.call(inputs, kwargs);
-    if (!kwargs.training) return inference(x, self) ?? super.call(inputs, kwargs);
+    if (!kwargs.training) {
+      if (foldedIntoProducer(this, false)) return x;
+      const ab = this.inferenceAffine();
+      return ab ? tf.tidy(() => tf.add(tf.mul(x, ab.a), ab.b)) : super.call(inputs, kwargs);
+    }
     if (!fusable(x, self)) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const [y, mean, unbiased] = tf.engine().runKernel(FUSED_BATCH_NORM_TRAINING,
