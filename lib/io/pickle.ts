@@ -8,9 +8,28 @@ export type PyDict = Map<unknown, unknown>;
 /** What a GLOBAL may resolve to: called by REDUCE (or NEWOBJ) with the unpickled arguments. */
 export type PyCallable = (...args: unknown[]) => unknown;
 
+/**
+ * A Python object of a class the unpickler does not know (an optimizer's schedule, training
+ * arguments, anything dill wrote): kept as its class name, its arguments and its state, never run.
+ */
+export class Opaque {
+  state: unknown = undefined;
+  constructor(readonly className: string, readonly args: unknown[] = []) {}
+}
+
+/** A class or function the unpickler does not know: calling it only records the call. */
+function opaqueGlobal(className: string): PyCallable {
+  return Object.assign((...args: unknown[]) => new Opaque(className, args), { opaqueClass: className });
+}
+
 export interface UnpickleOptions {
   /** Allowed globals by 'module.name'. */
   globals: Record<string, PyCallable>;
+  /**
+   * Unknown globals become Opaque values instead of errors (default false). Nothing is run either
+   * way; a reader that asks for a tensor and finds an Opaque names its class.
+   */
+  opaque?: boolean;
   /** BINPERSID: turns a persistent id (PyTorch: a storage reference) into a value. */
   persistentLoad?: (pid: unknown) => unknown;
   /** Named in errors. */
@@ -67,6 +86,7 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
   };
   const resolve = (module: string, name: string) => {
     const fn = opts.globals[`${module}.${name}`];
+    if (!fn && opts.opaque) return opaqueGlobal(`${module}.${name}`);
     if (!fn) fail(`unsupported pickle class ${module}.${name}: at-odds reads state dicts (tensors, dicts, lists, numbers, strings) and nothing that would run code`);
     return fn;
   };
@@ -137,9 +157,11 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x93: { const name = stack.pop() as string; const module = stack.pop() as string; stack.push(resolve(module, name)); break; }
       case 0x52: { const args = stack.pop(); const fn = stack.pop(); stack.push(call(fn, args)); break; }
       case 0x81: { const args = stack.pop(); const cls = stack.pop(); stack.push(call(cls, args)); break; }
-      case 0x62: { // BUILD: only dicts take state here (OrderedDict's _metadata); it is not needed
+      case 0x62: { // BUILD: a dict's state (OrderedDict's _metadata) is not needed; an Opaque keeps its own
         const state = stack.pop();
-        if (!(top() instanceof Map)) fail(`BUILD of an object with state ${typeof state}: not a state dict`);
+        const target = top();
+        if (target instanceof Opaque) target.state = state;
+        else if (!(target instanceof Map)) fail(`BUILD of an object with state ${typeof state}: not a state dict`);
         break;
       }
       case 0x51: {

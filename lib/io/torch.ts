@@ -1,7 +1,7 @@
 // Reading `torch.save` files without Python: the zip format (PyTorch >= 1.6) and the legacy format
 // (before 1.6, still used by many published checkpoints), through the safe unpickler.
 import * as fs from 'fs';
-import { PyCallable, PyDict, unpickle } from './pickle';
+import { Opaque, PyCallable, PyDict, unpickle } from './pickle';
 import { isZip, readZip } from './zip';
 
 /** A tensor from a checkpoint, contiguous, row-major, as PyTorch shapes it (NCHW for convolutions). */
@@ -95,6 +95,8 @@ function globals(source: string): Record<string, PyCallable> {
   const g: Record<string, PyCallable> = {
     'collections.OrderedDict': () => new Map(),
     'torch._utils._rebuild_tensor_v2': rebuildTensor(source),
+    // PyTorch 0.3 and 0.4 wrote the same call without the _v2 (and without requires_grad).
+    'torch._utils._rebuild_tensor': rebuildTensor(source),
     'torch._utils._rebuild_parameter': (data) => data,
   };
   // A storage type is only ever named, inside a persistent id, never called.
@@ -115,7 +117,7 @@ function loadZip(bytes: Uint8Array, source: string): unknown {
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
   const cache = new Map<string, Storage>();
   return unpickle(entries.get(pkl)!.read(), 0, {
-    source, globals: globals(source),
+    source, globals: globals(source), opaque: true,
     persistentLoad: (pid) => {
       const [kind, cls, key, , numel] = pid as [string, unknown, string, string, number];
       if (kind !== 'storage') throw new Error(`${source}: persistent id of kind ${kind}`);
@@ -139,7 +141,7 @@ function loadLegacy(bytes: Uint8Array, source: string): unknown {
   const sysInfo = unpickle(bytes, version.end, plain);
   const storages = new Map<string, Storage>();
   const obj = unpickle(bytes, sysInfo.end, {
-    source, globals: globals(source),
+    source, globals: globals(source), opaque: true,
     persistentLoad: (pid) => {
       const [kind, cls, key, , numel, view] = pid as [string, unknown, string, string, number, unknown];
       if (kind !== 'storage') throw new Error(`${source}: persistent id of kind ${kind}`);
@@ -178,14 +180,33 @@ export function isTensor(v: unknown): v is TorchTensor {
   return typeof v === 'object' && v !== null && 'shape' in v && 'data' in v && 'dtype' in v;
 }
 
+/** What a value is, for errors: 'a Python object of class argparse.Namespace', 'a list', ... */
+function describe(v: unknown): string {
+  if (v instanceof Opaque) return `a Python object of class ${v.className}`;
+  if (v instanceof Map) return 'a dict';
+  return Array.isArray(v) ? 'a list' : v === null ? 'None' : `a ${typeof v}`;
+}
+
+/** `value` as a tensor, or an error that says what it is instead (an opaque object names its class). */
+export function tensorOf(value: unknown, what: string, source: string): TorchTensor {
+  if (isTensor(value)) return value;
+  throw new Error(`${source}: ${what} is ${describe(value)}, not a tensor`);
+}
+
 /**
- * The model's weights from a checkpoint: the dict under 'model' or 'state_dict' if there is one,
- * keys without the 'module.' that DataParallel adds. Non-tensor entries are dropped.
+ * The model's weights from a checkpoint: the dict under 'model' or 'state_dict' if there is one (some
+ * research code wraps it in a one-element list), keys without the 'module.' that DataParallel adds.
+ * Non-tensor entries are dropped; other entries (optimizer, schedule, arguments) are never read.
  */
 export function stateDict(checkpoint: unknown, source = 'checkpoint'): Map<string, TorchTensor> {
   let d = checkpoint;
   for (const key of ['model', 'state_dict']) {
-    if (d instanceof Map && d.get(key) instanceof Map) { d = d.get(key); break; }
+    if (!(d instanceof Map) || !d.has(key)) continue;
+    let v = d.get(key);
+    if (Array.isArray(v) && v.length === 1 && v[0] instanceof Map) v = v[0];
+    if (!(v instanceof Map)) throw new Error(`${source}: '${key}' is ${describe(v)}, not a state dict (a dict of tensors)`);
+    d = v;
+    break;
   }
   if (!(d instanceof Map)) throw new Error(`${source}: no state dict (a dict of tensors) inside`);
   const out = new Map<string, TorchTensor>();
