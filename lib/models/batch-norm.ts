@@ -1,8 +1,9 @@
 // Batch normalization that trains through TensorFlow's fused kernels where the backend has them.
 //
 // It is tfjs-layers' BatchNormalization in every respect (weights, config, the moving averages) but
-// two: inference is one affine map (below), and in training mode on tfjs-node, the forward pass and its gradient are one kernel
-// each (FusedBatchNormV3 / FusedBatchNormGradV3) instead of about twenty. It is registered under the
+// two: inference is one affine map (below), and in training mode on tfjs-node the forward pass and
+// its gradient are one kernel each (FusedBatchNormV3 / FusedBatchNormGradV3) instead of about
+// twenty. It is registered under the
 // stock class name, so a saved model is a plain Keras model.json that any TensorFlow.js loads, and
 // every batch-norm layer that we load trains the fast way.
 import * as tf from '@tensorflow/tfjs';
