@@ -82,6 +82,7 @@ const fgsm = (threat: 'linf' | 'l2', eps: number): AdversarialSpec => ({ threat,
 export const CIFAR10_RECIPES: Recipe[] = [
   cifar('standard', 24),
   cifar('linf-8', 20, fgsm('linf', 8 / 255)),
+  cifar('l2-0.5', 20, fgsm('l2', 0.5)),
 ];
 
 export const RECIPES: Record<DatasetName, Recipe[]> = { mnist: MNIST_RECIPES, cifar10: CIFAR10_RECIPES };
