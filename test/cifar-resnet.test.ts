@@ -7,12 +7,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend/init';
-import { crossEntropy } from '../lib/attacks/pgd';
 import { Opaque } from '../lib/io/pickle';
 import { readTorch, stateDict, tensorOf } from '../lib/io/torch';
 import { logits } from '../lib/models/classifier';
 import { resnetFromTorch } from '../lib/models/resnet';
-import { maxRelativeError } from './helpers/numeric';
+import { againstPyTorch } from './helpers/numeric';
 
 const dir = path.join(__dirname, 'fixtures', 'torch');
 const want = JSON.parse(fs.readFileSync(path.join(dir, 'cifar-resnet-expected.json'), 'utf8'));
@@ -26,17 +25,13 @@ for (const format of ['zip', 'legacy']) {
     const file = path.join(dir, `cifar-resnet-${format}.pt`);
     const net = resnetFromTorch(stateDict(readTorch(file), file), file);
     t.deepEqual([net.variant, net.blocks, net.width, net.classes], ['cifar', want.blocks, want.width, want.classes]);
-    const x = tf.tensor4d(want.x, [2, 32, 32, 3]);
-    const y = tf.tensor1d(want.y, 'int32');
-    const z = logits(net.model, x);
-    const g = tf.grad((xi: tf.Tensor) => tf.sum(crossEntropy(logits(net.model, xi as tf.Tensor4D), y)))(x);
-    const [zErr, gErr] = [maxRelativeError(z.dataSync(), want.logits), maxRelativeError(g.dataSync(), want.grad)];
+    const { logits: zErr, grad: gErr } = againstPyTorch(net.model, want);
     t.log(`max relative error: logits ${zErr.toExponential(2)}, gradients ${gErr.toExponential(2)}`);
     t.true(zErr < 1e-4, `logits: ${zErr}`);
     t.true(gErr < 1e-4, `gradients: ${gErr}`);
     const big = tf.zeros([1, 64, 64, 3]) as tf.Tensor4D;
     t.throws(() => logits(net.model, big), { message: /this CIFAR ResNet takes 32x32 images, got 64x64/ });
-    tf.dispose([x, y, z, g, big]);
+    big.dispose();
     net.dispose();
   });
 }

@@ -4,15 +4,12 @@ import test from 'ava';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend/init';
 import { readTorch, stateDict } from '../lib/io/torch';
 import { resnetFromTorch } from '../lib/models/resnet';
-import { crossEntropy } from '../lib/attacks/pgd';
-import { logits } from '../lib/models/classifier';
 import { loadRobustResNet } from '../lib/models/robust-imagenet';
 import { tempDir } from './helpers/cli';
-import { maxRelativeError } from './helpers/numeric';
+import { againstPyTorch } from './helpers/numeric';
 
 const dir = path.join(__dirname, 'fixtures', 'torch');
 const want = JSON.parse(fs.readFileSync(path.join(dir, 'resnet-expected.json'), 'utf8'));
@@ -25,15 +22,10 @@ for (const format of ['zip', 'legacy']) {
   test(`logits and input gradients match PyTorch's to 1e-4 (${format} format)`, (t) => {
     const net = resnetFromTorch(stateDict(readTorch(path.join(dir, `resnet-${format}.pt`))), format);
     t.deepEqual([net.blocks, net.width, net.classes], [want.blocks, want.width, want.classes]);
-    const x = tf.tensor4d(want.x, [2, 32, 32, 3]);
-    const y = tf.tensor1d(want.y, 'int32');
-    const z = logits(net.model, x);
-    const g = tf.grad((xi: tf.Tensor) => tf.sum(crossEntropy(logits(net.model, xi as tf.Tensor4D), y)))(x);
-    const [zErr, gErr] = [maxRelativeError(z.dataSync(), want.logits), maxRelativeError(g.dataSync(), want.grad)];
+    const { logits: zErr, grad: gErr } = againstPyTorch(net.model, want);
     t.log(`max relative error: logits ${zErr.toExponential(2)}, gradients ${gErr.toExponential(2)}`);
     t.true(zErr < 1e-4, `logits: ${zErr}`);
     t.true(gErr < 1e-4, `gradients: ${gErr}`);
-    tf.dispose([x, y, z, g]);
     net.dispose();
   });
 }

@@ -13,6 +13,7 @@ import { Augmentation } from '../data/augment';
 import { batchTensors, ImageDataset } from '../data/dataset';
 import { loadDataset } from '../data/load';
 import { MNIST_FILES } from '../data/mnist';
+import { cifar10BatchesDir } from '../data/cifar10';
 import { fetchFile } from '../data/fetch';
 import { architecture } from '../models/architectures';
 import { fastLayers, setFastLayers } from '../models/fast-path';
@@ -146,11 +147,7 @@ function peerCommand(w: Workload): { python: string; script: string } {
 /** The folder of the data files the peer reads (the cache, the mirror or the extracted archive). */
 async function peerData(w: Workload): Promise<string> {
   if (w.dataset === 'mnist') return path.dirname(await fetchFile(MNIST_FILES.train.images));
-  const mirror = process.env.AT_ODDS_DATA_MIRROR;
-  const cached = path.join(ROOT, 'data', 'cache', 'cifar10', 'cifar-10-batches-bin');
-  if (fs.existsSync(path.join(cached, 'data_batch_1.bin'))) return cached;
-  if (mirror && fs.existsSync(path.join(mirror, 'cifar-10-batches-bin', 'data_batch_1.bin'))) return path.join(mirror, 'cifar-10-batches-bin');
-  throw new Error('the CIFAR-10 batches are neither in data/cache/cifar10 nor in AT_ODDS_DATA_MIRROR');
+  return cifar10BatchesDir();
 }
 
 const USAGE = 'usage: at-odds bench [--dataset mnist|cifar10] [--model madry|small] [--width W] [--pgd-steps K] [--batches N] [--repeats R] [--peer]\n    [--profile]        also print the kernels of one batch of each workload, by time\n    [--stock-layers]   tfjs-layers\' own batch norm and convolution instead of our fast paths (the speed before them)';

@@ -118,7 +118,7 @@ export async function extractCifar10(archive: string, dir: string): Promise<void
  * The folder that holds the batch files: the cache (once extracted from the official archive), else
  * the offline mirror's cifar-10-batches-bin, else the archive is downloaded, checked and extracted.
  */
-async function batchesDir(opts: FetchOptions): Promise<string> {
+export async function cifar10BatchesDir(opts: FetchOptions = {}): Promise<string> {
   const cached = path.join(opts.cacheDir ?? DATA_CACHE, 'cifar10', FOLDER);
   if (ALL_MEMBERS.every((m) => fs.existsSync(path.join(cached, m)))) return cached;
   const mirror = opts.mirror ?? process.env.AT_ODDS_DATA_MIRROR;
@@ -145,7 +145,7 @@ export async function loadCifar10(split: Cifar10Split, opts: FetchOptions & { li
     if (!fs.existsSync(CIFAR10_SAMPLE.file)) throw new Error(`the embedded CIFAR-10 sample ${CIFAR10_SAMPLE.file} is missing: restore it with git checkout -- data/samples`);
     ds = parseCifar10(fs.readFileSync(CIFAR10_SAMPLE.file), CIFAR10_SAMPLE.file);
   } else if (split === 'train' || split === 'test') {
-    const dir = await batchesDir(opts);
+    const dir = await cifar10BatchesDir(opts);
     ds = concat(CIFAR10_MEMBERS[split].map((m) => parseCifar10(fs.readFileSync(path.join(dir, m)), path.join(dir, m))));
     const meta = path.join(dir, CIFAR10_MEMBERS.meta);
     ds.classNames = parseCifar10Meta(fs.readFileSync(meta, 'utf8'), meta);
