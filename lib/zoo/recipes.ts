@@ -81,8 +81,12 @@ const fgsm = (threat: 'linf' | 'l2', eps: number): AdversarialSpec => ({ threat,
 
 export const CIFAR10_RECIPES: Recipe[] = [
   cifar('standard', 24),
+  cifar('linf-2', 20, fgsm('linf', 2 / 255)),
+  cifar('linf-4', 20, fgsm('linf', 4 / 255)),
   cifar('linf-8', 20, fgsm('linf', 8 / 255)),
+  cifar('l2-0.25', 20, fgsm('l2', 0.25)),
   cifar('l2-0.5', 20, fgsm('l2', 0.5)),
+  cifar('l2-1.0', 20, fgsm('l2', 1.0)),
 ];
 
 export const RECIPES: Record<DatasetName, Recipe[]> = { mnist: MNIST_RECIPES, cifar10: CIFAR10_RECIPES };
