@@ -22,16 +22,30 @@ export interface Profile {
     /** Rerun Figure 1's 15 trainings, or read the CSV of our run. */
     trainSizeSweep: boolean;
   };
+  cifar10: {
+    /** Train every recipe (resuming), or read the models we ship. */
+    train: boolean;
+    /** Test images: the 500 embedded ones, or the test set (10,000; the offline mirror's 1,017). */
+    testSplit: 'sample' | 'test';
+    /** Test images attacked for the accuracy table and curves. */
+    attackImages: number;
+    /** PGD steps of those attacks. */
+    pgdSteps: number;
+    /** Test images attacked for a MadryLab ResNet-50 given in the parameters: about 60 times a ResNet-9's work. */
+    checkpointImages: number;
+  };
 }
 
 const PROFILES: Record<Profile['name'], Profile> = {
   quick: {
     name: 'quick', theory: { monteCarlo: 10_000, svmTrain: 2_000, svmSteps: 300 },
     mnist: { train: false, testSplit: 'sample', attackImages: 250, pgdSteps: 20, trainSizeSweep: false },
+    cifar10: { train: false, testSplit: 'sample', attackImages: 200, pgdSteps: 10, checkpointImages: 50 },
   },
   full: {
     name: 'full', theory: { monteCarlo: 100_000, svmTrain: 10_000, svmSteps: 1_000 },
     mnist: { train: true, testSplit: 'test', attackImages: 10_000, pgdSteps: 40, trainSizeSweep: true },
+    cifar10: { train: true, testSplit: 'test', attackImages: 10_000, pgdSteps: 20, checkpointImages: 1_000 },
   },
 };
 

@@ -13,7 +13,7 @@ import { loadModel, saveModel } from '../lib/models/io';
 import { mnistCnn } from '../lib/models/mnist';
 import { loadShipped, MNIST_MODELS_DIR, shipRun, trainRecipe } from '../lib/zoo/zoo';
 import { explorerFrames, explorerHtml } from '../lib/plots/explorer';
-import { accuracyTable, redBlue } from '../lib/plots/mnist-figures';
+import { accuracyTable, redBlue } from '../lib/plots/chapter-figures';
 import { MNIST_RECIPES, recipeFlags } from '../lib/zoo/recipes';
 import { makeOptimizer, setLearningRate } from '../lib/train/optimizer';
 import { trainSizeSweep } from '../lib/zoo/train-size';

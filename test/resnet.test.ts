@@ -7,7 +7,7 @@ import * as path from 'path';
 import { initBackend } from '../lib/backend/init';
 import { readTorch, stateDict } from '../lib/io/torch';
 import { resnetFromTorch } from '../lib/models/resnet';
-import { loadRobustResNet } from '../lib/models/robust-imagenet';
+import { loadRobustResNet } from '../lib/models/published';
 import { tempDir } from './helpers/cli';
 import { againstPyTorch } from './helpers/numeric';
 

@@ -70,3 +70,20 @@ export function threatModel(norm: string, eps: number, bounds: [number, number] 
     default: throw new Error(`unknown threat model '${norm}': use linf or l2`);
   }
 }
+
+/** ℓ∞ or ℓ2, for labels. */
+export function normSymbol(norm: string): string {
+  return norm === 'linf' ? 'ℓ∞' : 'ℓ2';
+}
+
+/**
+ * An eps for people: '0.3', '0.25', or '8/255' where it is a whole number of 8-bit grey levels that
+ * no short decimal writes (CIFAR-10's budgets are counted in levels of 1/255).
+ */
+export function formatEps(eps: number): string {
+  const short = +eps.toFixed(3);
+  if (Math.abs(short - eps) < 1e-9) return String(short);
+  const levels = Math.round(eps * 255);
+  if (levels > 0 && Math.abs(levels / 255 - eps) < 1e-9) return `${levels}/255`;
+  return String(+eps.toPrecision(3));
+}

@@ -23,6 +23,11 @@ export const CHAPTER_MODELS: Partial<Record<DatasetName, ChapterModels>> = {
     features: { standard: 'standard', 'ℓ∞ 0.3': 'linf-0.3', 'ℓ2 3 (small)': 'small-l2-3' },
     explorer: { standard: 'standard', 'robust (ℓ∞ 0.3)': 'linf-0.3' },
   },
+  cifar10: {
+    grid: 'resnet9-16',
+    features: { standard: 'standard', 'ℓ∞ 8/255': 'linf-8', 'ℓ2 1.0': 'l2-1.0' },
+    explorer: { standard: 'standard', 'robust (ℓ∞ 8/255)': 'linf-8' },
+  },
 };
 
 function chapter(dataset: DatasetName): ChapterModels {
@@ -45,23 +50,27 @@ export function curveModels(dataset: DatasetName, threat: Norm): string[] {
   return RECIPES[dataset].filter((r) => r.architecture !== grid || !r.adversarial || r.adversarial.threat === threat).map((r) => r.name);
 }
 
-/** The models named by a chapter's figure (`features` or `explorer`), under their labels. */
+/**
+ * The models named by a chapter's figure (`features` or `explorer`), under their labels. Those not
+ * in `models` (a recipe not shipped yet) are left out; a figure with none of its models is an error.
+ */
 export function figureModels<M>(dataset: DatasetName, figure: 'features' | 'explorer', models: Record<string, M>): Record<string, M> {
-  return Object.fromEntries(Object.entries(chapter(dataset)[figure]).map(([label, name]) => {
-    if (!(name in models)) throw new Error(`the ${figure} figure needs the model '${name}', which is not loaded`);
-    return [label, models[name]];
-  }));
+  const named = Object.entries(chapter(dataset)[figure]);
+  const present = named.filter(([, name]) => name in models);
+  if (present.length === 0) throw new Error(`the ${figure} figure needs the models ${named.map(([, n]) => `'${n}'`).join(', ')}, and none is loaded`);
+  return Object.fromEntries(present.map(([label, name]) => [label, models[name]]));
 }
 
 export interface EpsTrainPoint { [key: string]: number | string; threat: string; eps_train: number; std_acc: number; model: string }
 
 /**
  * Figure 7's points: each grid model's standard accuracy on `testSet` at its eps_train, under its
- * threat; the standard model is the eps_train = 0 point of both threats.
+ * threat; the standard model is the eps_train = 0 point of both threats. Grid models missing from
+ * `models` are left out.
  */
 export async function epsTrainPoints(dataset: DatasetName, models: Record<string, Classifier>, testSet: ImageDataset, onProgress?: OnProgress): Promise<EpsTrainPoint[]> {
   const points: EpsTrainPoint[] = [];
-  for (const r of gridRecipes(dataset)) {
+  for (const r of gridRecipes(dataset).filter((g) => g.name in models)) {
     const { std_acc } = await evaluate(models[r.name], testSet, { onProgress });
     const threats: Norm[] = r.adversarial ? [r.adversarial.threat] : ['linf', 'l2'];
     for (const threat of threats) points.push({ threat, eps_train: r.adversarial?.eps ?? 0, std_acc, model: r.name });

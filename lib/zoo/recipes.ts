@@ -1,6 +1,7 @@
 // How each model we ship was trained, per data set: one place that `npm run train -- --recipe NAME`,
 // the notebooks' full profiles and the READMEs in data/models/<dataset>/ all read.
 import { madryStepSize } from '../attacks/pgd';
+import { formatEps, normSymbol } from '../attacks/threat';
 import { CIFAR_AUGMENTATION, Augmentation } from '../data/augment';
 import { DATASET_TITLES, DatasetName } from '../data/load';
 import { architecture } from '../models/architectures';
@@ -117,7 +118,7 @@ export function recipeFlags(r: Recipe): string {
 export function describeRecipe(r: Recipe): string {
   const a = r.adversarial;
   const o = r.optimizer;
-  const attack = a ? `${a.threat === 'linf' ? 'ℓ∞' : 'ℓ2'} ε=${a.eps}, ${a.steps === 1 && a.randomStart !== false ? 'FGSM from a random start' : `PGD-${a.steps}`} of ${a.stepSize}${a.warmupEpochs ? `, ε ramped up over ${a.warmupEpochs} epoch${a.warmupEpochs > 1 ? 's' : ''}` : ''}` : 'standard';
+  const attack = a ? `${normSymbol(a.threat)} ε=${formatEps(a.eps)}, ${a.steps === 1 && a.randomStart !== false ? 'FGSM from a random start' : `PGD-${a.steps}`} of ${formatEps(a.stepSize)}${a.warmupEpochs ? `, ε ramped up over ${a.warmupEpochs} epoch${a.warmupEpochs > 1 ? 's' : ''}` : ''}` : 'standard';
   const decay = o.milestones ? `, ×${o.gamma ?? 0.1} after epoch ${o.milestones.join(', ')}` : '';
   const cycle = o.piecewise ? ` peak, piecewise linear through ${o.piecewise.map(([e, f]) => `${+(f * o.lr).toPrecision(3)} at epoch ${e}`).join(', ')}` : '';
   const sgd = o.name === 'sgd' ? `SGD (${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}${o.weightDecay ? `, weight decay ${o.weightDecay}` : ''})` : 'Adam';

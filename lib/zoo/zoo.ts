@@ -63,10 +63,20 @@ export async function trainRecipe(name: string, data: ImageDataset, out: string,
   return { model, record: trainingRecord(r, history, tf.getBackend()) };
 }
 
-/** The models of a data set: each recipe's shipped model, or (with `train`) trained now into `trainDir`/<name>. */
-export async function zooModels(dataset: DatasetName, opts: { train?: { data: ImageDataset; dir: string }; onProgress?: OnProgress } = {}): Promise<Record<string, ZooModel>> {
+/** The recipes of a data set whose model is not in data/models/<dataset>/. */
+export function unshipped(dataset: DatasetName): string[] {
+  return RECIPES[dataset].filter((r) => !fs.existsSync(path.join(shippedDir(r.name, dataset), 'model.json'))).map((r) => r.name);
+}
+
+/**
+ * The models of a data set: each recipe's shipped model, or (with `train`) trained now into
+ * `trainDir`/<name>. With `skipUnshipped`, recipes whose model is not shipped are left out (the
+ * chapter says which) instead of stopping it.
+ */
+export async function zooModels(dataset: DatasetName, opts: { train?: { data: ImageDataset; dir: string }; onProgress?: OnProgress; skipUnshipped?: boolean } = {}): Promise<Record<string, ZooModel>> {
   const zoo: Record<string, ZooModel> = {};
-  for (const r of RECIPES[dataset]) {
+  const skip = opts.train || !opts.skipUnshipped ? [] : unshipped(dataset);
+  for (const r of RECIPES[dataset].filter((x) => !skip.includes(x.name))) {
     zoo[r.name] = opts.train ? await trainRecipe(r.name, opts.train.data, path.join(opts.train.dir, r.name), opts.onProgress, dataset) : await loadShipped(r.name, dataset);
   }
   return zoo;

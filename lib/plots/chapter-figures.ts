@@ -1,0 +1,167 @@
+// The figures of the MNIST and CIFAR-10 chapters: Figures 1, 2, 3, 4 and 7 of the paper, and the
+// accuracy table. Grey digits and colour photos go through the same functions; `classNames` labels
+// what a data set names (CIFAR-10's 'cat'), class ids stand for themselves (MNIST's digits).
+import * as tf from '@tensorflow/tfjs';
+import type { CurveRow } from '../eval/accuracy';
+import { Classifier, topClass } from '../models/classifier';
+import type { TrainSizeRow } from '../zoo/train-size';
+import type { Figure, Trace } from './figure';
+import { inputGradients, visibleGradients } from './gradients';
+import { imageGrid, tensorImages } from './grid';
+import { markdownTable } from './table';
+import type { TrainingRecord } from '../zoo/zoo';
+import { describeRecipe } from '../zoo/recipes';
+import { architecture } from '../models/architectures';
+import { formatEps, normSymbol } from '../attacks/threat';
+import type { PublishedModel } from '../models/published';
+
+export type ModelCurveRow = CurveRow & { model: string };
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const normName = normSymbol;
+/** A class id as people read it. */
+const className = (c: number, classNames?: string[]) => classNames?.[c] ?? String(c);
+
+/** Each model's architecture, protocol and training time. */
+export function modelsTable(models: Record<string, TrainingRecord>): string {
+  return markdownTable(['model', 'network', 'training', 'epochs', 'time', 'last epoch: train acc (adv)'], Object.entries(models).map(([name, r]) => {
+    const last = r.history[r.history.length - 1];
+    return [name, architecture(r.recipe.architecture).description, describeRecipe(r.recipe), r.history.length,
+      `${(r.seconds / 60).toFixed(1)} min`, `${pct(last.std_acc)}${last.adv_acc === null ? '' : ` (${pct(last.adv_acc)})`}`];
+  }));
+}
+
+/** Standard accuracy, then robust accuracy at each eps of each threat: one row per model. */
+export function accuracyTable(rows: ModelCurveRow[]): string {
+  const models = [...new Set(rows.map((r) => r.model))];
+  const columns = [...new Map(rows.filter((r) => r.eps > 0).map((r) => [`${r.threat} ${r.eps}`, r])).values()];
+  const std = (m: string) => rows.find((r) => r.model === m)!.std_acc;
+  const robust = (m: string, c: ModelCurveRow) => rows.find((r) => r.model === m && r.threat === c.threat && r.eps === c.eps);
+  return markdownTable(
+    ['model', 'standard', ...columns.map((c) => `${normName(c.threat)} ε=${formatEps(c.eps)}`)],
+    models.map((m) => [m, pct(std(m)), ...columns.map((c) => (robust(m, c) ? pct(robust(m, c)!.robust_acc) : '–'))]),
+  );
+}
+
+export interface StdAccPoint { threat: string; eps_train: number; std_acc: number; model: string }
+
+/**
+ * The paper's Figure 7: standard accuracy against eps_train, one panel per threat. `points` are
+ * (threat, eps_train, std_acc) of the models trained at each eps (eps_train 0: standard); `reference`,
+ * published points drawn beside ours (dashed), under the name `referenceName`.
+ */
+export function epsTrainFigure(points: StdAccPoint[], n: number, reference?: { name: string; points: StdAccPoint[] }): Figure {
+  const threats = ['linf', 'l2'].filter((t) => points.some((p) => p.threat === t));
+  const line = (ps: StdAccPoint[], t: string, i: number, name: string, dash?: string): Trace => {
+    const sorted = ps.filter((p) => p.threat === t).sort((a, b) => a.eps_train - b.eps_train);
+    return {
+      x: sorted.map((p) => p.eps_train), y: sorted.map((p) => p.std_acc), text: sorted.map((p) => `${p.model}: ε_train ${formatEps(p.eps_train)}`), name,
+      mode: 'lines+markers', xaxis: i ? 'x2' : 'x', yaxis: i ? 'y2' : 'y', showlegend: i === 0, legendgroup: name,
+      hovertemplate: '%{text}: %{y:.1%}<extra></extra>', ...(dash ? { line: { dash, color: '#888' }, marker: { color: '#888' } } : { line: { color: '#1f77b4' }, marker: { color: '#1f77b4' } }),
+    };
+  };
+  const data: Trace[] = threats.flatMap((t, i) => [
+    line(points, t, i, 'ours'),
+    ...(reference && reference.points.some((p) => p.threat === t) ? [line(reference.points, t, i, reference.name, 'dash')] : []),
+  ]);
+  const all = [...points, ...(reference?.points ?? [])];
+  const lo = Math.min(...all.map((p) => p.std_acc));
+  const range = [Math.max(0, lo - 0.01), 1];
+  const axis = (t: string) => ({ title: { text: `ε_train (${normName(t)})` }, ...(t === 'linf' && all.some((p) => p.threat === 'linf' && p.eps_train > 0 && formatEps(p.eps_train).endsWith('/255'))
+    ? { tickvals: [...new Set(all.filter((p) => p.threat === 'linf').map((p) => p.eps_train))], ticktext: [...new Set(all.filter((p) => p.threat === 'linf').map((p) => p.eps_train))].map(formatEps) } : {}) });
+  return {
+    data,
+    layout: {
+      title: { text: `Standard accuracy falls as ε_train grows (${n} test images)` },
+      grid: { rows: 1, columns: threats.length, pattern: 'independent' },
+      xaxis: axis(threats[0]), yaxis: { title: { text: 'standard accuracy' }, range, tickformat: '.1%' },
+      ...(threats[1] ? { xaxis2: axis(threats[1]), yaxis2: { range, tickformat: '.1%' } } : {}),
+      ...(reference ? { legend: { orientation: 'h', y: -0.25 } } : { showlegend: false }),
+    },
+  };
+}
+
+/** The paper's Figure 1: standard accuracy against training-set size, one line per eps_train. */
+export function trainSizeFigure(rows: TrainSizeRow[]): Figure {
+  const epsList = [...new Set(rows.map((r) => r.eps_train))].sort((a, b) => a - b);
+  return {
+    data: epsList.map((eps) => {
+      const rs = rows.filter((r) => r.eps_train === eps).sort((a, b) => a.n - b.n);
+      return { x: rs.map((r) => r.n), y: rs.map((r) => r.std_acc), name: eps === 0 ? 'standard (ε_train = 0)' : `${normName(rs[0].threat)} ε_train = ${eps}`, mode: 'lines+markers' };
+    }),
+    layout: {
+      title: { text: `Standard accuracy against training-set size (${rows[0]?.test_n ?? 0} test images)` },
+      xaxis: { title: { text: 'training images' }, type: 'log' }, yaxis: { title: { text: 'standard accuracy' }, tickformat: '.0%' },
+    },
+  };
+}
+
+/** Signed values as colour: red where positive, blue where negative, white at zero; |z| <= 1. [N, H, W, 1] -> [N, H, W, 3] */
+export function redBlue(z: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.concat([tf.sub(1, tf.relu(tf.neg(z))), tf.sub(1, tf.abs(z)), tf.sub(1, tf.relu(z))], 3) as tf.Tensor4D);
+}
+
+/**
+ * Figure 2: the images, then each model's input gradient. Grey digits: signed, red raises the loss and
+ * blue lowers it, scaled by 3 standard deviations; colour images: as the paper's code draws them,
+ * centred, scaled by 3 standard deviations and mapped to [0, 1] per channel.
+ */
+export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Record<string, Classifier>, opts: { what?: string; scale?: number } = {}): Promise<Buffer> {
+  const grey = x.shape[3] === 1;
+  const rows = [grey ? tf.tile(x, [1, 1, 1, 3]) as tf.Tensor4D : tf.clone(x), ...Object.values(models).map((m) => tf.tidy(() => {
+    const g = inputGradients(m, x, y);
+    if (!grey) return visibleGradients(g);
+    const sd = tf.sqrt(tf.add(tf.moments(g, [1, 2, 3], true).variance, 1e-20));
+    return redBlue(tf.clipByValue(tf.div(g, tf.mul(3, sd)), -1, 1) as tf.Tensor4D);
+  }))];
+  const all = tf.concat(rows);
+  const what = opts.what ?? (grey ? 'digit' : 'image');
+  const labels = [what, ...Object.keys(models).map((n) => `∇ ${n}`)].flatMap((r) => Array(x.shape[0]).fill(r));
+  const legend = grey ? 'red raises the loss, blue lowers it' : 'grey is zero, clipped at 3 standard deviations';
+  const png = imageGrid(await tensorImages(all), { labels, cols: x.shape[0], scale: opts.scale, title: `Loss gradient with respect to the input (${x.shape[0]} test ${what}s): ${legend}` });
+  tf.dispose([...rows, all]);
+  return png;
+}
+
+/** Predicted class and confidence per image: '3 (97%)', 'cat 97%'. */
+export function predictions(model: Classifier, x: tf.Tensor4D, classNames?: string[]): string[] {
+  const { classes, confidences } = topClass(model, x);
+  // Named classes take the ImageNet chapter's shorter form ('cat 97%'), which fits under a 32-pixel image.
+  return classes.map((c, i) => (classNames ? `${classNames[c]} ${(100 * confidences[i]).toFixed(0)}%` : `${c} (${(100 * confidences[i]).toFixed(0)}%)`));
+}
+
+/** Figure 3: for each image (row), its large-eps example towards each class (column), with the prediction. */
+export async function largeEpsGrid(xAdv: tf.Tensor4D, targets: number[], model: Classifier, title: string, opts: { classNames?: string[]; scale?: number } = {}): Promise<Buffer> {
+  const labels = predictions(model, xAdv, opts.classNames).map((p, i) => (opts.classNames ? `→ ${className(targets[i], opts.classNames)}\n${p}` : `→${targets[i]}: ${p}`));
+  return imageGrid(await tensorImages(xAdv), { labels, cols: 10, scale: opts.scale, title });
+}
+
+/** Figure 4: frames from x to x_adv, one row (two for wide images), each with the model's prediction. */
+export async function interpolationGrid(frames: tf.Tensor4D, model: Classifier, title: string, opts: { classNames?: string[]; cols?: number } = {}): Promise<Buffer> {
+  return imageGrid(await tensorImages(frames), { labels: predictions(model, frames, opts.classNames).map((p) => (opts.classNames ? p.replace(/ (\d+%)$/, '\n$1') : p)), cols: opts.cols ?? frames.shape[0], scale: opts.classNames ? 3 : 2, title });
+}
+
+/**
+ * Ours beside the published: for each eps_train, our grid model's standard accuracy (`points`) and
+ * robust accuracy at its eps_train (`curves`), and the published model's two numbers at that eps_train.
+ */
+export function tradeoffTable(points: StdAccPoint[], curves: ModelCurveRow[], published: PublishedModel[], publishedName: string): string {
+  const rows = points.filter((p, i) => p.eps_train > 0 || points.findIndex((q) => q.eps_train === 0) === i);
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+  return markdownTable(
+    ['ε_train', 'ours', 'standard', 'robust at ε_train', `${publishedName}: standard`, 'robust at ε_train'],
+    rows.map((p) => {
+      const ours = curves.find((r) => r.model === p.model && r.threat === p.threat && near(r.eps, p.eps_train));
+      const theirs = published.find((m) => near(m.eps ?? 0, p.eps_train) && (p.eps_train === 0 || m.threat === p.threat));
+      return [p.eps_train === 0 ? '0 (standard)' : `${normName(p.threat)} ${formatEps(p.eps_train)}`, p.model, pct(p.std_acc),
+        p.eps_train === 0 ? '–' : ours ? pct(ours.robust_acc) : 'not attacked', theirs?.stdAcc !== undefined ? pct(theirs.stdAcc) : '–',
+        theirs?.robustAcc !== undefined ? pct(theirs.robustAcc) : '–'];
+    }),
+  );
+}
+
+/** Published models as Figure 7 points: each one's standard accuracy at its eps_train (the standard one in both panels). */
+export function publishedPoints(published: PublishedModel[]): StdAccPoint[] {
+  return published.filter((m) => m.stdAcc !== undefined).flatMap((m) => (m.threat ? [m.threat] : ['linf', 'l2'])
+    .map((threat) => ({ threat, eps_train: m.eps ?? 0, std_acc: m.stdAcc!, model: m.name })));
+}
