@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { atOdds, tempDir } from './helpers/cli';
 import { readCsv } from '../lib/io/csv';
-import { openHandout } from './helpers/browser';
+import { explorerState, openHandout, pressOnSlider, slideExplorerToZero } from './helpers/browser';
 import { CHAPTER_MODELS } from '../lib/zoo/chapter';
 import { RECIPES } from '../lib/zoo/recipes';
 import { unshipped } from '../lib/zoo/zoo';
@@ -56,30 +56,14 @@ test.serial('the 03-cifar10 handout in a browser: plots render, the explorer sli
     t.true(await page.$$eval('.at-odds-figure .scatterlayer .trace', (els) => els.length >= 6), 'the curves have traces');
     const ticks = await page.$$eval('.at-odds-figure .xtick text', (els) => els.map((e) => e.textContent));
     t.true(ticks.includes('8/255'), `l_inf budgets are labelled in grey levels: ${ticks.join(' ')}`);
-    const state = () => page.$eval('.at-odds-explorer', (root) => ({
-      eps: root.querySelector('.at-odds-eps')!.textContent,
-      images: Array.from(root.querySelectorAll('img'), (i) => i.getAttribute('src') ?? ''),
-      predictions: Array.from(root.querySelectorAll('.at-odds-pred'), (d) => d.textContent ?? ''),
-      labels: Array.from(root.querySelectorAll('th'), (th) => th.textContent ?? '').filter((l) => l.startsWith('label ')).map((l) => l.slice(6)),
-    }));
-    const before = await state();
-    t.is(before.eps, '8/255');
+    const { before, after } = await slideExplorerToZero(t, page, '8/255');
     t.deepEqual(before.labels, ['cat', 'ship', 'ship', 'airplane', 'frog', 'frog', 'automobile', 'frog'], 'the first test images, by class name');
-    t.true(before.images.every((s) => s.startsWith('data:image/png;base64,')), 'every explorer image has a frame');
-    const slider = (await page.$('.at-odds-explorer input[type=range]'))!;
-    await slider.scrollIntoView();
-    await slider.focus();
-    await page.keyboard.press('Home');
-    const after = await state();
-    t.is(after.eps, '0');
-    t.notDeepEqual(after.images, before.images, 'the images change');
-    t.notDeepEqual(after.predictions, before.predictions, 'the predictions change');
     // On clean images the standard model names most of the eight right; at 8/255 it names none.
     const right = (preds: string[]) => preds.slice(0, 8).filter((p, i) => p.split(' ')[0] === after.labels[i]).length;
     t.true(right(after.predictions) >= 6, after.predictions.join(', '));
     t.is(right(before.predictions), 0, before.predictions.join(', '));
-    await page.keyboard.press('End');
-    t.is((await state()).eps, '16/255');
+    await pressOnSlider(page, 'End');
+    t.is((await explorerState(page)).eps, '16/255');
     await page.screenshot({ path: path.join(out, 'handouts', '03-cifar10.png') });
     t.deepEqual(remote, [], 'requests that left the machine');
   } finally {

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { atOdds, tempDir } from './helpers/cli';
 import { readCsv } from '../lib/io/csv';
-import { openHandout } from './helpers/browser';
+import { openHandout, slideExplorerToZero } from './helpers/browser';
 
 let out = '';
 
@@ -37,23 +37,7 @@ test.serial('the 02-mnist handout in a browser: plots render, the explorer slide
   try {
     await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 4, { timeout: 30_000 });
     t.is(await page.$$eval('.at-odds-figure .scatterlayer .trace', (els) => els.length > 10), true, 'the curves have traces');
-    const state = () => page.$eval('.at-odds-explorer', (root) => ({
-      eps: root.querySelector('.at-odds-eps')!.textContent,
-      images: Array.from(root.querySelectorAll('img'), (i) => i.getAttribute('src') ?? ''),
-      predictions: Array.from(root.querySelectorAll('.at-odds-pred'), (d) => d.textContent ?? ''),
-      labels: Array.from(root.querySelectorAll('th'), (th) => th.textContent ?? '').filter((l) => l.startsWith('label ')).map((l) => l.slice(6)),
-    }));
-    const before = await state();
-    t.is(before.eps, '0.3');
-    t.true(before.images.every((s) => s.startsWith('data:image/png;base64,')), 'every explorer image has a frame');
-    const slider = (await page.$('.at-odds-explorer input[type=range]'))!;
-    await slider.scrollIntoView();
-    await slider.focus();
-    await page.keyboard.press('Home');
-    const after = await state();
-    t.is(after.eps, '0');
-    t.notDeepEqual(after.images, before.images, 'the images change');
-    t.notDeepEqual(after.predictions, before.predictions, 'the predictions change');
+    const { after } = await slideExplorerToZero(t, page, '0.3');
     // At eps 0 both models see the clean digits: the standard model gets all eight right.
     t.deepEqual(after.predictions.slice(0, 8).map((p) => p[0]), after.labels);
     await page.screenshot({ path: path.join(out, 'handouts', '02-mnist.png') });
