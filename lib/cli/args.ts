@@ -9,6 +9,13 @@ export function num(name: string, value: string | undefined, fallback?: number):
   return v;
 }
 
+/** A count: an integer >= 1 (batch sizes, steps, epochs, images). */
+export function count(name: string, value: string | undefined, fallback?: number): number {
+  const v = int(name, value, fallback);
+  if (v < 1) throw new Error(`--${name} must be an integer >= 1, got '${value}'`);
+  return v;
+}
+
 export function int(name: string, value: string | undefined, fallback?: number): number {
   const v = num(name, value, fallback);
   if (!Number.isInteger(v)) throw new Error(`--${name} must be an integer, got '${value}'`);

@@ -5,10 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { checkDataset, DatasetName, DATASETS, loadDataset } from '../data/load';
 import { evaluate } from '../eval/accuracy';
 import { madryStepSize } from '../attacks/pgd';
+import { threatModel } from '../attacks/threat';
 import { loadModel } from '../models/io';
 import { modelDir } from '../train/checkpoint';
 import { downloadProgress, terminalProgress } from '../progress';
-import { int, num } from './args';
+import { count, int, num } from './args';
 
 const EVAL_USAGE = `usage: at-odds eval --checkpoint DIR [--dataset mnist|cifar10] [--split test|train|sample] [--n N]
     [--threat linf|l2] [--eps E[,E2,...]] [--steps K] [--step-size S] [--restarts R] [--seed S] [--batch-size B]
@@ -46,14 +47,17 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (!values.checkpoint) throw new Error(`--checkpoint DIR is required (a training run or a model directory)\n${EVAL_USAGE}`);
   // A list of eps (--eps 0,0.1,0.3) gives one line per eps.
   const epsList = (values.eps ?? '0').split(',').map((e) => num('eps', e));
-  const steps = int('steps', values.steps, 40);
-  const restarts = int('restarts', values.restarts, 1);
+  // Every eps and the threat are checked before any work, eps 0 (no attack) included.
+  for (const eps of epsList) threatModel(values.threat!, eps);
+  const steps = count('steps', values.steps, 40);
+  const restarts = count('restarts', values.restarts, 1);
   const seed = int('seed', values.seed, 0);
-  const batchSize = int('batch-size', values['batch-size'], 200);
+  const batchSize = count('batch-size', values['batch-size'], 200);
+  const n = values.n === undefined ? undefined : count('n', values.n);
   await initBackend({ quiet: true });
   const model = await loadModel(modelDir(values.checkpoint));
   const dataset = datasetOf(model, values.dataset);
-  const data = await loadDataset(dataset, values.split!, { limit: values.n === undefined ? undefined : int('n', values.n), onProgress: downloadProgress() });
+  const data = await loadDataset(dataset, values.split!, { limit: n, onProgress: downloadProgress() });
   for (const eps of epsList) {
     const stepSize = num('step-size', values['step-size'], madryStepSize(eps, steps));
     const attack = eps > 0 ? { threat: values.threat as 'linf' | 'l2', eps, steps, stepSize, restarts, seed } : undefined;

@@ -10,10 +10,11 @@ import { architecture, ARCHITECTURE_CHOICES, DEFAULT_ARCHITECTURE } from '../mod
 import { hasCheckpoint } from '../train/checkpoint';
 import { AdversarialSpec, train } from '../train/loop';
 import { OptimizerSpec } from '../train/optimizer';
-import { recipe as findRecipe, Recipe, recipeDataset } from '../zoo/recipes';
+import { threatModel } from '../attacks/threat';
+import { recipe as findRecipe, protocolDifferences, Recipe, recipeDataset, recipeFlags, recipeOfRun, RunConfig } from '../zoo/recipes';
 import { recipeOptions } from '../zoo/zoo';
 import { downloadProgress, terminalProgress } from '../progress';
-import { int, num } from './args';
+import { count, int, num } from './args';
 
 const TRAIN_USAGE = `usage: at-odds train --out DIR --recipe NAME [--dataset mnist|cifar10] [--resume]   (the models we ship: data/models/<dataset>/README.md)
        at-odds train --out DIR [--dataset mnist|cifar10] [--model madry|small|resnet9] [--width W] [--epochs N]
@@ -35,9 +36,9 @@ function knots(v: string): [number, number][] {
 }
 
 /** The protocol the flags describe (defaults for what they leave out). */
-function recipeFromFlags(dataset: DatasetName, v: Record<string, string | boolean | undefined>): Recipe {
+export function recipeFromFlags(dataset: DatasetName, v: Record<string, string | boolean | undefined>): Recipe {
   const s = v as Record<string, string | undefined>;
-  const model = s.model === 'resnet9' ? `resnet9-${int('width', s.width, 16)}` : (s.model ?? DEFAULT_ARCHITECTURE[dataset]);
+  const model = s.model === 'resnet9' ? `resnet9-${count('width', s.width, 16)}` : (s.model ?? DEFAULT_ARCHITECTURE[dataset]);
   if (s.width !== undefined && !model.startsWith('resnet9')) throw new Error('--width is for --model resnet9');
   let arch;
   try {
@@ -48,9 +49,11 @@ function recipeFromFlags(dataset: DatasetName, v: Record<string, string | boolea
   if (arch.dataset !== dataset) throw new Error(`--model ${s.model} is a ${DATASET_TITLES[arch.dataset]} network: it cannot train on ${DATASET_TITLES[dataset]} (use ${ARCHITECTURE_CHOICES[dataset]})`);
   if (v.fgsm && (s.steps !== undefined || s['step-size'] !== undefined)) throw new Error('--fgsm fixes the attack (one step of 1.25 eps): drop --steps and --step-size');
   if (v.fgsm && s.eps === undefined) throw new Error('--fgsm needs --eps');
+  if (s.eps === undefined && (s.threat ?? s.steps ?? s['step-size'] ?? s['warmup-epochs']) !== undefined) throw new Error('--threat, --steps, --step-size and --warmup-epochs describe adversarial training: give --eps too (without it, training is standard)');
+  if (s.eps !== undefined) threatModel(s.threat ?? 'linf', num('eps', s.eps));
   const adversarial: AdversarialSpec | undefined = s.eps === undefined ? undefined : {
     threat: (s.threat ?? 'linf') as 'linf' | 'l2', eps: num('eps', s.eps),
-    ...(v.fgsm ? { steps: 1, stepSize: +(1.25 * num('eps', s.eps)).toPrecision(12) } : { steps: int('steps', s.steps, 40), stepSize: num('step-size', s['step-size'], 0.01) }),
+    ...(v.fgsm ? { steps: 1, stepSize: +(1.25 * num('eps', s.eps)).toPrecision(12) } : { steps: count('steps', s.steps, 40), stepSize: num('step-size', s['step-size'], 0.01) }),
     ...(s['warmup-epochs'] === undefined ? {} : { warmupEpochs: int('warmup-epochs', s['warmup-epochs']) }),
   };
   if (s.milestones !== undefined && s['lr-knots'] !== undefined) throw new Error('--milestones and --lr-knots are two schedules: give one');
@@ -66,9 +69,34 @@ function recipeFromFlags(dataset: DatasetName, v: Record<string, string | boolea
   if (optimizer.name !== 'adam' && optimizer.name !== 'sgd') throw new Error(`--optimizer must be adam or sgd, got '${s.optimizer}'`);
   const augment = v.augment ?? dataset === 'cifar10';
   return {
-    name: 'custom', architecture: model, epochs: int('epochs', s.epochs, 1), batchSize: int('batch-size', s['batch-size'], dataset === 'cifar10' ? 128 : 50),
+    name: 'custom', architecture: model, epochs: count('epochs', s.epochs, 1), batchSize: count('batch-size', s['batch-size'], dataset === 'cifar10' ? 128 : 50),
     seed: int('seed', s.seed, 0), adversarial, optimizer, ...(augment ? { augmentation: CIFAR_AUGMENTATION } : {}),
   };
+}
+
+/** A recipe as the flags that give it, parsed (the inverse of recipeFromFlags). */
+export function flagsOf(r: Recipe): Record<string, string | boolean> {
+  const words = recipeFlags(r).split(' ');
+  const flags: Record<string, string | boolean> = {};
+  words.forEach((w, i) => {
+    if (!w.startsWith('--')) return;
+    const next = words[i + 1];
+    flags[w.slice(2)] = next === undefined || next.startsWith('--') ? true : next;
+  });
+  delete flags.dataset;
+  return flags;
+}
+
+const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+function readRunConfig(out: string): RunConfig {
+  const file = path.join(out, 'config.json');
+  if (!fs.existsSync(file)) throw new Error(`${out} holds checkpoints but no config.json: it was not written by npm run train`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfig;
+  } catch (e) {
+    throw new Error(`${file} is damaged (${(e as Error).message}): restore it, or start the run again in another --out`);
+  }
 }
 
 const PROTOCOL_FLAGS = ['model', 'width', 'epochs', 'threat', 'eps', 'steps', 'step-size', 'warmup-epochs', 'optimizer', 'lr', 'momentum', 'weight-decay', 'milestones', 'lr-knots', 'batch-size', 'seed'];
@@ -78,7 +106,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      dataset: { type: 'string', default: 'mnist' }, out: { type: 'string' }, recipe: { type: 'string' },
+      dataset: { type: 'string' }, out: { type: 'string' }, recipe: { type: 'string' },
       ...Object.fromEntries(PROTOCOL_FLAGS.map((f) => [f, { type: 'string' as const }])),
       ...Object.fromEntries(PROTOCOL_SWITCHES.map((f) => [f, { type: 'boolean' as const }])),
       limit: { type: 'string' }, resume: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
@@ -89,13 +117,24 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.out) throw new Error(`--out is required\n${TRAIN_USAGE}`);
-  const dataset = checkDataset(values.dataset!);
   const out = path.resolve(values.out);
-  if (hasCheckpoint(out) && !values.resume) throw new Error(`${out} already holds a training run: pass --resume to continue it, or choose another --out`);
-  const clash = [...PROTOCOL_FLAGS, ...PROTOCOL_SWITCHES].filter((f) => (values as Record<string, unknown>)[f] !== undefined);
-  if (values.recipe && clash.length) throw new Error(`--recipe ${values.recipe} fixes the protocol: drop ${clash.map((f) => `--${f}`).join(', ')}, or drop --recipe`);
-  const recipe = values.recipe ? findRecipe(dataset, values.recipe) : recipeFromFlags(dataset, values);
-  const limit = values.limit === undefined ? undefined : int('limit', values.limit);
+  const run = hasCheckpoint(out) ? readRunConfig(out) : undefined;
+  if (run && !values.resume) throw new Error(`${out} already holds a training run: pass --resume to continue it, or choose another --out`);
+  const given = [...PROTOCOL_FLAGS, ...PROTOCOL_SWITCHES].filter((f) => (values as Record<string, unknown>)[f] !== undefined);
+  if (values.recipe && given.length) throw new Error(`--recipe ${values.recipe} fixes the protocol: drop ${given.map((f) => `--${f}`).join(', ')}, or drop --recipe`);
+  if (run && values.dataset !== undefined && values.dataset !== run.dataset) throw new Error(`${out} trains on ${run.dataset}: resume it without --dataset ${values.dataset}, or choose another --out`);
+  const dataset = checkDataset(values.dataset ?? run?.dataset ?? 'mnist');
+  // Resuming, what the flags leave out is the run's own protocol, and what they give must agree with it.
+  const recipe = values.recipe ? findRecipe(dataset, values.recipe)
+    : run && !values.recipe ? recipeFromFlags(dataset, { ...flagsOf(recipeOfRun(run)), ...definedOnly(values) })
+      : recipeFromFlags(dataset, values);
+  if (run) {
+    const stored = recipeOfRun(run);
+    const differences = protocolDifferences(stored, recipe, ['the run', 'asked now'], ['epochs']);
+    if (differences.length) throw new Error(`${out} was started with another protocol; resuming it with this one would mix the two:\n  ${differences.join('\n  ')}\nresume with --resume alone (and --epochs to extend it), or choose another --out`);
+  }
+  const limit = values.limit === undefined ? run?.limit : count('limit', values.limit);
+  if (run && limit !== run.limit) throw new Error(`${out} trains on ${run.limit === undefined ? 'every image' : `the first ${run.limit} images`}: resume it without --limit ${values.limit}`);
   const { adversarial } = recipe;
   const config = {
     dataset: recipeDataset(recipe), recipe: recipe.name, model: recipe.architecture, epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed,

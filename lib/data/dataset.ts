@@ -1,5 +1,6 @@
 // A labelled image data set in memory, and the batches that training and evaluation take from it.
 import * as tf from '@tensorflow/tfjs';
+import { checkPositiveInt } from '../checks';
 import { Augmentation, placeImage, placements } from './augment';
 
 /** Images as bytes, row-major [n, height, width, channels], and one class id per image. */
@@ -48,5 +49,6 @@ export function batchTensors(ds: ImageDataset, indices: ArrayLike<number>, augme
 
 /** Consecutive batches of indices start..end, the last one possibly shorter. */
 export function* rangeBatches(n: number, batchSize: number): Generator<Int32Array> {
+  checkPositiveInt('batch size', batchSize);
   for (let s = 0; s < n; s += batchSize) yield Int32Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i);
 }

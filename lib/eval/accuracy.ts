@@ -1,6 +1,7 @@
 // Standard and robust accuracy of a model on a data set, in batches.
 import * as tf from '@tensorflow/tfjs';
 import { madryStepSize, pgd, PgdOptions } from '../attacks/pgd';
+import { threatModel } from '../attacks/threat';
 import { batchTensors, ImageDataset, rangeBatches } from '../data/dataset';
 import { Classifier, logits } from '../models/classifier';
 import { labelled, OnProgress } from '../progress';
@@ -56,6 +57,7 @@ export interface CurveRow {
 export async function robustCurve(model: Classifier, data: ImageDataset, opts: { threat: 'linf' | 'l2'; epsList: number[]; steps: number; restarts?: number; stepScale?: number; onProgress?: OnProgress }): Promise<CurveRow[]> {
   const rows: CurveRow[] = [];
   for (const eps of opts.epsList) {
+    threatModel(opts.threat, eps); // every eps of the grid is checked, 0 included
     const attack = eps === 0 ? undefined : { threat: opts.threat, eps, steps: opts.steps, stepSize: madryStepSize(eps, opts.steps, opts.stepScale), restarts: opts.restarts };
     const r = await evaluate(model, data, { attack, onProgress: opts.onProgress });
     rows.push({ threat: opts.threat, eps, std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n });

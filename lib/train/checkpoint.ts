@@ -39,6 +39,16 @@ export async function saveCheckpoint<H>(dir: string, model: tf.LayersModel, opti
   if (previous && previous.latest !== path.join('checkpoints', name)) fs.rmSync(path.join(dir, previous.latest), { recursive: true, force: true });
 }
 
+/**
+ * Removes the half-written checkpoints (`epoch-NNNN.partial-PID`) that a killed run left behind:
+ * the pointer never names one, so they are never read, only kept (megabytes each).
+ */
+export function removePartialCheckpoints(dir: string): void {
+  const folder = path.join(dir, 'checkpoints');
+  if (!fs.existsSync(folder)) return;
+  for (const f of fs.readdirSync(folder)) if (/\.partial-\d+$/.test(f)) fs.rmSync(path.join(folder, f), { recursive: true, force: true });
+}
+
 function readPointer(dir: string): Pointer | null {
   const p = path.join(dir, POINTER);
   if (!fs.existsSync(p)) return null;

@@ -9,7 +9,7 @@ import { batchTensors, ImageDataset } from '../data/dataset';
 import { writeCsv } from '../io/csv';
 import { permutation } from '../random';
 import { checkPositiveInt } from '../checks';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { hasCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint } from './checkpoint';
 import { learningRate, makeOptimizer, trainableVariables, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
 import { OnProgress } from '../progress';
 
@@ -124,11 +124,12 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: 
  */
 export async function train(model: tf.LayersModel, data: ImageDataset, opts: TrainOptions): Promise<EpochRow[]> {
   checkOptions(data, opts);
-  const batchSize = opts.batchSize ?? 50;
+  const batchSize = checkPositiveInt('batchSize', opts.batchSize ?? 50);
   const seed = opts.seed ?? 0;
   const spec = opts.optimizer ?? { name: 'adam', lr: 1e-4 };
   const optimizer = makeOptimizer(spec);
   let history: EpochRow[] = [];
+  if (opts.out) removePartialCheckpoints(opts.out);
   if (opts.resume && opts.out && hasCheckpoint(opts.out)) {
     const saved = await loadCheckpoint<EpochRow>(opts.out);
     model.setWeights(saved.model.getWeights());

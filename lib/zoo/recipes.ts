@@ -99,6 +99,34 @@ export function recipe(dataset: DatasetName, name: string): Recipe {
   return r;
 }
 
+/** What a training run's config.json records of its protocol. */
+export interface RunConfig {
+  dataset: DatasetName; recipe: string; model: string; epochs: number; batchSize: number; seed: number; limit?: number;
+  adversarial?: AdversarialSpec; optimizer: OptimizerSpec; augmentation?: Augmentation; backend?: string; n?: number;
+}
+
+/** The recipe a run's config.json describes. */
+export function recipeOfRun(c: RunConfig): Recipe {
+  return {
+    name: c.recipe, architecture: c.model, epochs: c.epochs, batchSize: c.batchSize, seed: c.seed, optimizer: c.optimizer,
+    ...(c.adversarial ? { adversarial: c.adversarial } : {}), ...(c.augmentation ? { augmentation: c.augmentation } : {}),
+  };
+}
+
+const PROTOCOL_FIELDS = ['architecture', 'epochs', 'batchSize', 'seed', 'optimizer', 'adversarial', 'augmentation'] as const;
+
+/**
+ * Where two recipes train differently, one line per field: 'batchSize: 50 (run) vs 128 (asked)'. The
+ * name is not a difference; `ignore` leaves fields out (a resumed run may extend its epochs).
+ */
+export function protocolDifferences(a: Recipe, b: Recipe, labels: [string, string], ignore: string[] = []): string[] {
+  // Keys sorted, so that the order an object was built in is no difference.
+  const sorted = (_: string, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y))) : v);
+  const show = (v: unknown) => (v === undefined ? 'none' : JSON.stringify(v, sorted));
+  return PROTOCOL_FIELDS.filter((f) => !ignore.includes(f) && show(a[f]) !== show(b[f]))
+    .map((f) => `${f}: ${show(a[f])} (${labels[0]}) vs ${show(b[f])} (${labels[1]})`);
+}
+
 /** The `npm run train` options that a recipe stands for, as a person would type them. */
 export function recipeFlags(r: Recipe): string {
   const o = r.optimizer;

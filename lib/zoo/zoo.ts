@@ -13,7 +13,9 @@ import { ROOT } from '../paths';
 import { labelled, OnProgress } from '../progress';
 import { loadCheckpoint } from '../train/checkpoint';
 import { EpochRow, train } from '../train/loop';
-import { recipe, Recipe, recipeDataset, RECIPES } from './recipes';
+import { protocolDifferences, recipe, Recipe, recipeDataset, recipeOfRun, RECIPES, RunConfig } from './recipes';
+import { evaluate } from '../eval/accuracy';
+import { loadDataset } from '../data/load';
 
 export const MODELS_DIR = path.join(ROOT, 'data', 'models');
 export const MNIST_MODELS_DIR = path.join(MODELS_DIR, 'mnist');
@@ -82,25 +84,36 @@ export async function zooModels(dataset: DatasetName, opts: { train?: { data: Im
   return zoo;
 }
 
-/** The training protocol a run's config.json or a recipe describes, for comparing the two. */
-function protocol(c: Partial<Recipe> & { model?: string }): string {
-  return JSON.stringify([c.architecture ?? c.model, c.epochs, c.batchSize, c.seed, c.optimizer, c.adversarial ?? null, c.augmentation ?? null]);
-}
+/** How far below its last epoch's training accuracy a model may score on the embedded test sample and still ship. */
+const SHIP_TOLERANCE = 0.15;
 
-/** Copies a finished training run into data/models/<dataset>/<name>, weights as float16, with its record. */
+/**
+ * Copies a finished training run into data/models/<dataset>/<name>, weights as float16, with its
+ * record. It checks what it ships: the recipe's protocol, every epoch done, the whole training set,
+ * and the model's accuracy on the embedded test sample against the run's own record.
+ */
 export async function shipRun(name: string, run: string, dest?: string, dataset: DatasetName = 'mnist'): Promise<TrainingRecord> {
   const r = recipe(dataset, name);
-  const config = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'));
-  if (protocol(config) !== protocol(r)) throw new Error(`${run} was not trained with the recipe '${name}': its config.json says ${protocol(config)}, the recipe ${protocol(r)}`);
+  const configFile = path.join(run, 'config.json');
+  if (!fs.existsSync(configFile)) throw new Error(`${run} has no config.json: it is not a training run of npm run train`);
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as RunConfig;
+  const differences = protocolDifferences(recipeOfRun(config), r, ['the run', `the recipe ${name}`]);
+  if (differences.length) throw new Error(`${run} was not trained with the recipe '${name}':\n  ${differences.join('\n  ')}`);
   const full = TRAINING_SET[recipeDataset(r)];
   if (config.n !== full) throw new Error(`${run} trained on ${config.n} images; shipped models train on all ${full.toLocaleString('en-US')}`);
   const { model, optimizer, state } = await loadCheckpoint<EpochRow>(run);
   tf.dispose(optimizer.weights.map((w) => w.tensor));
   if (state.epoch !== r.epochs) throw new Error(`${run} has ${state.epoch} of the recipe's ${r.epochs} epochs: finish it with npm run train -- --dataset ${dataset} --recipe ${name} --out ${run} --resume`);
+  const last = state.history[state.history.length - 1];
+  const { std_acc: sampleAcc, n } = await evaluate(model, await loadDataset(dataset, 'sample'));
+  if (sampleAcc < last.std_acc - SHIP_TOLERANCE) {
+    model.dispose();
+    throw new Error(`${run}: the model scores ${(100 * sampleAcc).toFixed(1)}% on the ${n} embedded test images, far below the ${(100 * last.std_acc).toFixed(1)}% of its last training epoch: these weights are not the ones the record describes; not shipped`);
+  }
   const target = dest ?? shippedDir(name, dataset);
   await saveModel(model, target, { float16: true });
   model.dispose();
-  const record = trainingRecord(r, state.history, config.backend);
+  const record = trainingRecord(r, state.history, config.backend ?? 'unknown');
   writeFileAtomic(path.join(target, 'training.json'), JSON.stringify(record, null, 1));
   return record;
 }
