@@ -5,6 +5,7 @@ import * as path from 'path';
 import { readTorch, stateDict } from '../lib/io/torch';
 import { unpickle } from '../lib/io/pickle';
 import { tempDir } from './helpers/cli';
+import { legacyFile, op, pickle, tensorDict } from './helpers/pickle';
 
 const dir = path.join(__dirname, 'fixtures', 'torch');
 const expected: Record<string, { dtype: string; shape: number[]; values: number[] }> = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
@@ -43,4 +44,27 @@ test('bad files get clear errors', (t) => {
   t.throws(() => unpickle(Uint8Array.from([0x80, 2, 0x69, 0x2e]), 0, { source: 'inst.pkl', globals: {} }), { message: /inst\.pkl: unsupported pickle opcode 0x69 \(INST\)/ });
   t.throws(() => stateDict(new Map([['epoch', 3]]), 'ck.pt'), { message: 'ck.pt: the state dict holds no tensors' });
   t.throws(() => stateDict([1, 2], 'list.pt'), { message: 'list.pt: no state dict (a dict of tensors) inside' });
+});
+
+test('hostile files are refused in bounded time and memory, each refusal naming the file', (t) => {
+  const tmp = tempDir('hostile');
+  const write = (name: string, bytes: Uint8Array) => { const p = path.join(tmp, name); fs.writeFileSync(p, bytes); return p; };
+  // A well-formed one first: the builder writes what the reader reads.
+  const ok = stateDict(readTorch(write('ok.pt', legacyFile(tensorDict(6, 0, [2, 3], [3, 1]), 6))), 'ok.pt');
+  t.deepEqual([ok.get('w')!.shape, Array.from(ok.get('w')!.data)], [[2, 3], [0, 0, 0, 0, 0, 0]]);
+  // 313 bytes that declare 2^31 - 1 elements, all on one stored float (stride 0): 8.4 GB before the check.
+  const huge = write('huge.pt', legacyFile(tensorDict(1, 0, [2 ** 31 - 1], [0]), 1));
+  t.true(fs.statSync(huge).size < 400);
+  t.throws(() => stateDict(readTorch(huge), huge), { message: /huge\.pt: a tensor \[2147483647\] of 2147483647 elements over a storage of 1: not a saved weight/ });
+  t.throws(() => stateDict(readTorch(write('negative.pt', legacyFile(tensorDict(6, 5, [2, 3], [-3, 1]), 6))), 'negative.pt'), { message: /negative\.pt: a tensor of size \[2,3\] with stride \[-3,1\]: sizes and strides must be as many, whole and >= 0/ });
+  t.throws(() => stateDict(readTorch(write('rank.pt', legacyFile(tensorDict(6, 0, [2, 3], [1]), 6))), 'rank.pt'), { message: /rank\.pt: a tensor of size \[2,3\] with stride \[1\]/ });
+  t.throws(() => stateDict(readTorch(write('beyond.pt', legacyFile(tensorDict(6, 4, [2, 3], [3, 1]), 6))), 'beyond.pt'), { message: /beyond\.pt: a tensor \[2,3\] reaches element 9 of a storage of 6/ });
+  // MARK, 300,000 NONE, APPENDS: no stack overflow, a list of 300,000 nulls.
+  const many = pickle(op.emptyList, op.mark, new Array(300_000).fill(op.none[0]), op.appends);
+  const list = unpickle(Uint8Array.from(many), 0, { source: 'many.pkl', globals: {} }).value as unknown[];
+  t.is(list.length, 300_000);
+  // ...and the same tuple spread into a call is refused.
+  const call = pickle(op.global('collections', 'OrderedDict'), op.mark, new Array(300_000).fill(op.none[0]), op.tuple, op.reduce);
+  t.throws(() => unpickle(Uint8Array.from(call), 0, { source: 'call.pkl', globals: { 'collections.OrderedDict': () => new Map() } }), { message: /call\.pkl: a call with 300000 arguments \(at most 16\)/ });
+  t.throws(() => unpickle(Uint8Array.from(pickle(op.emptyDict, op.mark, op.none, op.appends)), 0, { source: 'dict.pkl', globals: {} }), { message: /dict\.pkl: APPENDS to something that is not a list/ });
 });

@@ -40,6 +40,7 @@ export interface UnpickleOptions {
 export interface Unpickled { value: unknown; end: number }
 
 const MARK = Symbol('mark');
+const MAX_CALL_ARGS = 16;
 
 const OPCODE_NAMES: Record<number, string> = {
   0x80: 'PROTO', 0x95: 'FRAME', 0x7d: 'EMPTY_DICT', 0x5d: 'EMPTY_LIST', 0x29: 'EMPTY_TUPLE', 0x28: 'MARK',
@@ -82,6 +83,8 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
   const call = (fn: unknown, args: unknown) => {
     if (typeof fn !== 'function') fail('REDUCE of something that is not an allowed class or function');
     if (!Array.isArray(args)) fail('REDUCE arguments are not a tuple');
+    // Spreading a huge tuple into a call would overflow the stack; no class we know takes more than a few.
+    if ((args as unknown[]).length > MAX_CALL_ARGS) fail(`a call with ${(args as unknown[]).length} arguments (at most ${MAX_CALL_ARGS})`);
     return (fn as PyCallable)(...(args as unknown[]));
   };
   const resolve = (module: string, name: string) => {
@@ -138,8 +141,14 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case 0x86: stack.push(stack.splice(-2)); break;
       case 0x87: stack.push(stack.splice(-3)); break;
       case 0x6c: stack.push(popMark()); break;
-      case 0x61: { const v = stack.pop(); (top() as unknown[]).push(v); break; }
-      case 0x65: { const items = popMark(); (top() as unknown[]).push(...items); break; }
+      case 0x61: { const v = stack.pop(); const list = top(); if (!Array.isArray(list)) fail('APPEND to something that is not a list'); (list as unknown[]).push(v); break; }
+      case 0x65: { // APPENDS, one at a time: spreading 300,000 items into push() overflows the stack
+        const items = popMark();
+        const list = top();
+        if (!Array.isArray(list)) fail('APPENDS to something that is not a list');
+        for (const v of items) (list as unknown[]).push(v);
+        break;
+      }
       case 0x90: { const items = popMark(); for (const v of items) (top() as Set<unknown>).add(v); break; }
       case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break; }
       case 0x73: { const v = stack.pop(); const k = stack.pop(); setItems(top(), [k, v]); break; }

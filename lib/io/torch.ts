@@ -66,19 +66,26 @@ function rebuildTensor(source: string) {
     const s = storage as Storage;
     const shape = size as number[];
     const strides = stride as number[];
-    if (!s || !s.type || !Array.isArray(shape) || !Array.isArray(strides) || typeof offset !== 'number') {
+    const natural = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    if (!s || !s.type || !Array.isArray(shape) || !Array.isArray(strides) || !natural(offset) || !natural(s.numel)) {
       throw new Error(`${source}: a tensor with a malformed storage, size or stride`);
     }
+    if (shape.length !== strides.length || !shape.every(natural) || !strides.every(natural)) {
+      throw new Error(`${source}: a tensor of size [${shape}] with stride [${strides}]: sizes and strides must be as many, whole and >= 0`);
+    }
     const n = shape.reduce((a, b) => a * b, 1);
-    const last = offset + shape.reduce((m, d, k) => m + (d - 1) * strides[k], 0);
+    const last = (offset as number) + shape.reduce((m, d, k) => m + (d - 1) * strides[k], 0);
     if (n > 0 && last >= s.numel) throw new Error(`${source}: a tensor [${shape}] reaches element ${last} of a storage of ${s.numel}`);
+    // Every element of a checkpoint's tensor is stored: more elements than the storage holds would be
+    // a stride-0 (expanded) view, which torch.save never needs, and a way to make us allocate gigabytes.
+    if (n > s.numel) throw new Error(`${source}: a tensor [${shape}] of ${n} elements over a storage of ${s.numel}: not a saved weight`);
     const copy = () => {
       const floating = ['float32', 'float64', 'float16', 'bfloat16'].includes(s.type.dtype);
       const data = floating ? new Float32Array(n) : new Float64Array(n);
       const at = reader(s, source);
       const index = new Array(shape.length).fill(0);
       for (let i = 0; i < n; i++) {
-        let p = offset;
+        let p = offset as number;
         for (let k = 0; k < shape.length; k++) p += index[k] * strides[k];
         data[i] = at(p);
         for (let k = shape.length - 1; k >= 0 && ++index[k] === shape[k]; k--) index[k] = 0;
