@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 import nbformat
@@ -149,10 +150,17 @@ def export_html(nb, name, path):
 
 
 def write_atomic(path, text):
+    # A temporary name of its own, so that two runs never write through each other's.
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + '.part', 'w', encoding='utf-8') as f:
-        f.write(text)
-    os.replace(path + '.part', path)
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + '.', suffix='.part', dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def main():
@@ -181,9 +189,16 @@ def main():
     nb.metadata.setdefault('at_odds', {})['run_seconds'] = round(time.time() - started, 1)
     # Jupyter runs the scripts in text/html outputs (our plots) only in a trusted notebook.
     NotebookNotary().sign(nb)
-    write_atomic(a.out_notebook, nbformat.writes(nb))
     if not ok:
+        # The last complete run's notebook stays; the failed one goes beside it, under a name that says so.
+        failed = re.sub(r'\.ipynb$', '', a.out_notebook) + '.failed.ipynb'
+        write_atomic(failed, nbformat.writes(nb))
+        print(f'[{name}] the failed run is in {os.path.relpath(failed)}', file=sys.stderr, flush=True)
         return 1
+    write_atomic(a.out_notebook, nbformat.writes(nb))
+    failed = re.sub(r'\.ipynb$', '', a.out_notebook) + '.failed.ipynb'
+    if os.path.exists(failed):
+        os.remove(failed)
     export_html(nb, name, a.out_html)
     print(f'[{name}] executed in {time.time() - started:.1f} s', flush=True)
     return 0

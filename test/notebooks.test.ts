@@ -114,3 +114,36 @@ test('bad parameters are refused with a message that names them', (t) => {
   const noSuch = atOdds(['notebooks', '99-nothing']);
   t.regex(noSuch.stderr, /no notebook '99-nothing': choose from 01-theory/);
 });
+
+test('a failed run leaves the last complete outputs as they were, and keeps the failed notebook beside them', (t) => {
+  const out = tempDir('keep');
+  const csv = path.join(out, 'writes-then-fails', 'numbers.csv');
+  const good = atOdds(['notebooks', fixture('writes-then-fails.ipynb'), '--out', out]);
+  t.is(good.code, 0, good.stderr);
+  const before = ['handouts/writes-then-fails.html', 'notebooks/writes-then-fails.ipynb', 'writes-then-fails/numbers.csv'].map((f) => fs.readFileSync(path.join(out, f), 'utf8'));
+  t.regex(before[2], /value\n1/);
+  const bad = atOdds(['notebooks', fixture('writes-then-fails.ipynb'), '--out', out, '--set', 'value=2', '--set', 'fail=true']);
+  t.not(bad.code, 0);
+  t.regex(bad.stderr, /failing after writing value 2/);
+  t.regex(bad.stderr, /the outputs of the last complete run are as they were/);
+  const after = ['handouts/writes-then-fails.html', 'notebooks/writes-then-fails.ipynb', 'writes-then-fails/numbers.csv'].map((f) => fs.readFileSync(path.join(out, f), 'utf8'));
+  t.deepEqual(after, before, 'handout, executed notebook and CSV of the complete run');
+  t.false(fs.existsSync(path.join(out, 'writes-then-fails', 'extra.csv')), 'the failed run\'s new CSV is gone');
+  const failed = JSON.parse(fs.readFileSync(path.join(out, 'notebooks', 'writes-then-fails.failed.ipynb'), 'utf8'));
+  t.deepEqual(failed.metadata.at_odds.parameters, { value: '2', fail: 'true' });
+  t.deepEqual(fs.readdirSync(path.join(out, 'handouts')).filter((f) => f.includes('.part')), [], 'no temporary files left');
+  t.true(fs.existsSync(csv));
+});
+
+test('a second run of the same chapter into the same outputs says that one is running; a stale lock is taken over', (t) => {
+  const out = tempDir('lock');
+  // This test's own process stands for a run in progress.
+  fs.writeFileSync(path.join(out, '.writes-then-fails.lock'), String(process.pid));
+  const busy = atOdds(['notebooks', fixture('writes-then-fails.ipynb'), '--out', out]);
+  t.is(busy.code, 1);
+  t.regex(busy.stderr, new RegExp(`writes-then-fails is already running into .* \\(process ${process.pid}\\): wait for it to finish, or pass another --out`));
+  fs.writeFileSync(path.join(out, '.writes-then-fails.lock'), '999999999');
+  const stale = atOdds(['notebooks', fixture('writes-then-fails.ipynb'), '--out', out]);
+  t.is(stale.code, 0, stale.stderr);
+  t.false(fs.existsSync(path.join(out, '.writes-then-fails.lock')), 'the lock is released');
+});

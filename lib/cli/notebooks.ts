@@ -6,6 +6,7 @@ import { JUPYTER_DIR, NOTEBOOKS, OUTPUTS, ROOT, venvBin } from '../paths';
 import { jupyterEnv, jupyterReady } from '../setup/jupyter';
 import { findChromium, printToPdf } from '../handouts/chromium';
 import { PROFILE_NAMES } from '../profile';
+import { writeFileAtomic } from '../io/atomic';
 
 
 export interface NotebookRun {
@@ -59,28 +60,84 @@ export async function runNotebooks(opts: NotebookRun): Promise<number> {
   const summary: string[] = [];
   for (const nb of notebooks) {
     const name = path.basename(nb, '.ipynb');
-    const html = path.join(out, 'handouts', `${name}.html`);
-    const started = Date.now();
-    console.log(`[${name}] executing ${path.relative(process.cwd(), nb) || nb}${sets.length ? ` with ${sets.join(' ')}` : ''}`);
-    const code = await python([
-      path.join(JUPYTER_DIR, 'run_notebook.py'), nb,
-      '--out-notebook', path.join(out, 'notebooks', `${name}.ipynb`), '--out-html', html,
-      ...sets.flatMap((s) => ['--set', s]),
-    ], env);
-    if (code !== 0) {
-      console.error(`[${name}] stopped: see the message above (exit ${code})`);
-      return code;
-    }
-    let pdfNote = 'no PDF: Chromium not found (Debian: apt-get install chromium, or set AT_ODDS_CHROMIUM)';
-    if (chromium) {
-      const pdf = html.replace(/\.html$/, '.pdf');
-      await printToPdf(chromium, html, pdf);
-      pdfNote = `${path.relative(process.cwd(), pdf)} (${sizeMB(pdf)})`;
-    }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    summary.push(`[${name}] ${seconds} s: ${path.relative(process.cwd(), html)} (${sizeMB(html)}), ${pdfNote}`);
+    const code = await oneAtATime(out, name, () => runOne(nb, name, out, env, sets, chromium, summary));
+    if (code !== 0) return code;
   }
   console.log(summary.join('\n'));
+  return 0;
+}
+
+/**
+ * Runs `fn` holding `out/.<name>.lock`: a second run of the same chapter into the same outputs says
+ * that one is running instead of writing through it. A lock whose process is gone is taken over.
+ */
+async function oneAtATime(out: string, name: string, fn: () => Promise<number>): Promise<number> {
+  fs.mkdirSync(out, { recursive: true });
+  const lock = path.join(out, `.${name}.lock`);
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(lock, 'utf8'));
+      if (pid && alive(pid)) throw new Error(`${name} is already running into ${out} (process ${pid}): wait for it to finish, or pass another --out`);
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The files a chapter writes beside its handout (outputs/<name>/*.csv), kept aside while it runs and
+ * put back if it fails, so that a failed run leaves the last complete outputs as they were. Folders
+ * (the full profile's training runs) are left alone: they resume.
+ */
+function snapshotFiles(dir: string): () => void {
+  const files = new Map<string, Buffer>();
+  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (fs.statSync(path.join(dir, f)).isFile()) files.set(f, fs.readFileSync(path.join(dir, f)));
+  return () => {
+    if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (!files.has(f) && fs.statSync(path.join(dir, f)).isFile()) fs.rmSync(path.join(dir, f));
+    for (const [f, bytes] of files) writeFileAtomic(path.join(dir, f), bytes);
+  };
+}
+
+async function runOne(nb: string, name: string, out: string, env: NodeJS.ProcessEnv, sets: string[], chromium: string | null, summary: string[]): Promise<number> {
+  const html = path.join(out, 'handouts', `${name}.html`);
+  const started = Date.now();
+  const restore = snapshotFiles(path.join(out, name));
+  console.log(`[${name}] executing ${path.relative(process.cwd(), nb) || nb}${sets.length ? ` with ${sets.join(' ')}` : ''}`);
+  const code = await python([
+    path.join(JUPYTER_DIR, 'run_notebook.py'), nb,
+    '--out-notebook', path.join(out, 'notebooks', `${name}.ipynb`), '--out-html', html,
+    ...sets.flatMap((s) => ['--set', s]),
+  ], env);
+  if (code !== 0) {
+    restore();
+    console.error(`[${name}] stopped: see the message above (exit ${code}); the outputs of the last complete run are as they were`);
+    return code;
+  }
+  let pdfNote = 'no PDF: Chromium not found (Debian: apt-get install chromium, or set AT_ODDS_CHROMIUM)';
+  if (chromium) {
+    const pdf = html.replace(/\.html$/, '.pdf');
+    await printToPdf(chromium, html, pdf);
+    pdfNote = `${path.relative(process.cwd(), pdf)} (${sizeMB(pdf)})`;
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  summary.push(`[${name}] ${seconds} s: ${path.relative(process.cwd(), html)} (${sizeMB(html)}), ${pdfNote}`);
   return 0;
 }
 
