@@ -41,13 +41,15 @@ test('missing or misshapen weights are named', (t) => {
   t.throws(() => resnetFromTorch(misshapen, 'ck.pt'), { message: /ck\.pt: fc\.bias is \[10\], expected \[9\]/ });
 });
 
-test('a robust checkpoint by URL is downloaded once, with progress, into the cache, and loads', async (t) => {
+test('a robust checkpoint by URL is downloaded once, with progress, into the cache, and loads; a download that is not one is removed', async (t) => {
   const body = fs.readFileSync(path.join(dir, 'resnet-zip.pt'));
   let requests = 0;
-  const server = http.createServer((_, res) => {
+  const page = Buffer.from('<!DOCTYPE html><html><body>Sign in to download</body></html>');
+  const server = http.createServer((req, res) => {
     requests++;
-    res.writeHead(200, { 'content-length': body.length });
-    res.end(body);
+    const bytes = req.url?.endsWith('/login.ckpt') ? page : body;
+    res.writeHead(200, { 'content-length': bytes.length });
+    res.end(bytes);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const cache = tempDir('models');
@@ -62,6 +64,12 @@ test('a robust checkpoint by URL is downloaded once, with progress, into the cac
     t.is(requests, 1, 'the second load reads the cache');
     net.dispose();
     await t.throwsAsync(loadRobustResNet(path.join(cache, 'missing.ckpt')), { message: /no checkpoint at .*missing\.ckpt: give a path or a URL/ });
+    // A server that answers with a page instead of the file: refused, removed, and fetched again next time.
+    const login = url.replace('robust.ckpt', 'login.ckpt');
+    await t.throwsAsync(loadRobustResNet(login, undefined, cache), { message: /login\.ckpt: not a PyTorch checkpoint[^]*is not a ResNet checkpoint; it was removed from the cache/ });
+    t.false(fs.existsSync(path.join(cache, 'models', 'login.ckpt')));
+    await t.throwsAsync(loadRobustResNet(login, undefined, cache));
+    t.is(requests, 3, 'the bad download was fetched again');
   } finally {
     server.close();
   }

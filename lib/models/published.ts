@@ -37,12 +37,20 @@ export const PUBLISHED_CIFAR10_MODELS: PublishedModel[] = [
 
 /** A checkpoint file, or a URL fetched once into data/cache/models (or cacheDir/models) with a progress bar. */
 export async function loadRobustResNet(pathOrUrl: string, onProgress?: FetchProgress, cacheDir?: string): Promise<ResNet> {
+  const url = /^https?:\/\//.test(pathOrUrl);
   let file = pathOrUrl;
-  if (/^https?:\/\//.test(pathOrUrl)) {
+  if (url) {
     file = await fetchFile({ name: path.basename(new URL(pathOrUrl).pathname), dataset: 'models', urls: [pathOrUrl] }, { onProgress, cacheDir, mirror: '' });
   } else if (!fs.existsSync(pathOrUrl)) {
     throw new Error(`no checkpoint at ${pathOrUrl}: give a path or a URL (see PUBLISHED_IMAGENET_MODELS, PUBLISHED_CIFAR10_MODELS)`);
   }
-  // The check of a download with no published md5: it must read as a ResNet state dict.
-  return resnetFromTorch(stateDict(readTorch(file), file), file);
+  // The check of a download with no published md5: it must read as a ResNet state dict. One that
+  // does not (a server's HTML page) is removed, so that the next call downloads it again.
+  try {
+    return resnetFromTorch(stateDict(readTorch(file), file), file);
+  } catch (e) {
+    if (!url) throw e;
+    fs.rmSync(file, { force: true });
+    throw new Error(`${(e as Error).message}\nThe download from ${pathOrUrl} is not a ResNet checkpoint; it was removed from the cache, so the next run downloads it again.`);
+  }
 }
