@@ -6,6 +6,7 @@ import { initBackend } from '../backend/init';
 import { CIFAR_AUGMENTATION } from '../data/augment';
 import { checkDataset, DATASET_TITLES, DatasetName, loadDataset } from '../data/load';
 import { writeFileAtomic } from '../io/atomic';
+import { readJsonFile } from '../io/json';
 import { architecture, ARCHITECTURE_CHOICES, DEFAULT_ARCHITECTURE } from '../models/architectures';
 import { hasCheckpoint } from '../train/checkpoint';
 import { AdversarialSpec, train } from '../train/loop';
@@ -90,13 +91,7 @@ export function flagsOf(r: Recipe): Record<string, string | boolean> {
 const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 function readRunConfig(out: string): RunConfig {
-  const file = path.join(out, 'config.json');
-  if (!fs.existsSync(file)) throw new Error(`${out} holds checkpoints but no config.json: it was not written by npm run train`);
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfig;
-  } catch (e) {
-    throw new Error(`${file} is damaged (${(e as Error).message}): restore it, or start the run again in another --out`);
-  }
+  return readJsonFile<RunConfig>(path.join(out, 'config.json'), 'the run holds checkpoints, but without its protocol it cannot be resumed: restore the file, or start again in another --out');
 }
 
 const PROTOCOL_FLAGS = ['model', 'width', 'epochs', 'threat', 'eps', 'steps', 'step-size', 'warmup-epochs', 'optimizer', 'lr', 'momentum', 'weight-decay', 'milestones', 'lr-knots', 'batch-size', 'seed'];

@@ -62,6 +62,8 @@ export type MnistSplit = 'train' | 'test' | 'sample';
 export async function loadMnist(split: MnistSplit, opts: FetchOptions & { limit?: number } = {}): Promise<ImageDataset> {
   let ds: ImageDataset;
   if (split === 'sample') {
+    const missing = [MNIST_SAMPLE.images, MNIST_SAMPLE.labels].filter((f) => !fs.existsSync(f));
+    if (missing.length) throw new Error(`the embedded MNIST sample ${missing.join(', ')} is missing: restore it with git checkout -- data/samples`);
     ds = mnistFromIdx(fs.readFileSync(MNIST_SAMPLE.images), fs.readFileSync(MNIST_SAMPLE.labels),
       [MNIST_SAMPLE.images, MNIST_SAMPLE.labels], MNIST_SAMPLE.count);
   } else if (split === 'train' || split === 'test') {

@@ -56,5 +56,10 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   if (weightData.byteLength !== expected) {
     throw new Error(`${dir}: the weights hold ${weightData.byteLength} bytes, model.json describes ${expected}`);
   }
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+  } catch (e) {
+    // tfjs says "Shape mismatch: ..." or names a layer, never the file.
+    throw new Error(`${jsonPath}: the network it describes does not load (${(e as Error).message})`);
+  }
 }

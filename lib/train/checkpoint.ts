@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { readJsonFile } from '../io/json';
 import { writeFileAtomic } from '../io/atomic';
 import { loadModel, saveModel } from '../models/io';
 import { OptimizerState } from './optimizer';
@@ -52,7 +53,7 @@ export function removePartialCheckpoints(dir: string): void {
 function readPointer(dir: string): Pointer | null {
   const p = path.join(dir, POINTER);
   if (!fs.existsSync(p)) return null;
-  const pointer = JSON.parse(fs.readFileSync(p, 'utf8')) as Pointer;
+  const pointer = readJsonFile<Pointer>(p, `restore it, or delete ${dir} and train again`);
   if (!fs.existsSync(path.join(dir, pointer.latest, 'model.json'))) throw new Error(`${p} names ${pointer.latest}, which is missing`);
   return pointer;
 }
@@ -67,9 +68,18 @@ export function modelDir(dir: string): string {
 
 export async function loadCheckpoint<H>(dir: string): Promise<{ model: tf.LayersModel; optimizer: OptimizerState; state: CheckpointState<H> }> {
   const at = modelDir(dir);
+  // A run keeps one checkpoint (the latest): a damaged one cannot be resumed.
+  const fix = `the checkpoint of ${dir} is damaged and cannot be resumed: delete the folder and train again`;
+  const meta = readJsonFile<{ specs: { name: string; shape: number[]; dtype: tf.DataType }[]; extra: number[] }>(path.join(at, 'optimizer.json'), fix);
+  const state = readJsonFile<CheckpointState<H>>(path.join(at, 'state.json'), fix);
+  const binFile = path.join(at, 'optimizer.bin');
+  if (!fs.existsSync(binFile)) throw new Error(`${binFile} is missing: ${fix}`);
+  const bytes = fs.readFileSync(binFile);
+  const described = meta.specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  if (bytes.byteLength !== 4 * described) {
+    throw new Error(`${binFile} holds ${bytes.byteLength} bytes, optimizer.json describes ${described} float32 values (${4 * described} bytes): ${fix}`);
+  }
   const model = await loadModel(at);
-  const meta = JSON.parse(fs.readFileSync(path.join(at, 'optimizer.json'), 'utf8')) as { specs: { name: string; shape: number[]; dtype: tf.DataType }[]; extra: number[] };
-  const bytes = fs.readFileSync(path.join(at, 'optimizer.bin'));
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let offset = 0;
   const weights = meta.specs.map((s) => {
@@ -78,7 +88,5 @@ export async function loadCheckpoint<H>(dir: string): Promise<{ model: tf.Layers
     offset += size;
     return { name: s.name, tensor };
   });
-  if (offset !== values.length) throw new Error(`${at}: optimizer.bin holds ${values.length} values, optimizer.json describes ${offset}`);
-  const state = JSON.parse(fs.readFileSync(path.join(at, 'state.json'), 'utf8')) as CheckpointState<H>;
   return { model, optimizer: { weights, extra: meta.extra }, state };
 }

@@ -132,7 +132,12 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   if (opts.out) removePartialCheckpoints(opts.out);
   if (opts.resume && opts.out && hasCheckpoint(opts.out)) {
     const saved = await loadCheckpoint<EpochRow>(opts.out);
-    model.setWeights(saved.model.getWeights());
+    try {
+      model.setWeights(saved.model.getWeights());
+    } catch (e) {
+      saved.model.dispose();
+      throw new Error(`${opts.out}: its checkpoint is of another network than the one to train (${(e as Error).message}): resume with the run's own architecture, or choose another output folder`);
+    }
     saved.model.dispose();
     await restoreOptimizer(optimizer, saved.optimizer);
     tf.dispose(saved.optimizer.weights.map((w) => w.tensor));

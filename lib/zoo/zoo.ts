@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from '../data/dataset';
 import type { DatasetName } from '../data/load';
 import { writeFileAtomic } from '../io/atomic';
+import { readJsonFile } from '../io/json';
 import { architecture } from '../models/architectures';
 import { loadModel, saveModel } from '../models/io';
 import { ROOT } from '../paths';
@@ -47,7 +48,7 @@ export async function loadShipped(name: string, dataset: DatasetName = 'mnist'):
   recipe(dataset, name);
   const dir = shippedDir(name, dataset);
   if (!fs.existsSync(path.join(dir, 'model.json'))) throw new Error(`the shipped model '${name}' is missing from ${dir}: restore it with git, or train it (npm run train -- --dataset ${dataset} --recipe ${name})`);
-  const record = JSON.parse(fs.readFileSync(path.join(dir, 'training.json'), 'utf8')) as TrainingRecord;
+  const record = readJsonFile<TrainingRecord>(path.join(dir, 'training.json'), `restore it with git checkout -- ${path.relative(process.cwd(), dir) || dir}`);
   return { model: await loadModel(dir), record };
 }
 
@@ -94,9 +95,7 @@ const SHIP_TOLERANCE = 0.15;
  */
 export async function shipRun(name: string, run: string, dest?: string, dataset: DatasetName = 'mnist'): Promise<TrainingRecord> {
   const r = recipe(dataset, name);
-  const configFile = path.join(run, 'config.json');
-  if (!fs.existsSync(configFile)) throw new Error(`${run} has no config.json: it is not a training run of npm run train`);
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as RunConfig;
+  const config = readJsonFile<RunConfig>(path.join(run, 'config.json'), `${run} is not a whole training run of npm run train`);
   const differences = protocolDifferences(recipeOfRun(config), r, ['the run', `the recipe ${name}`]);
   if (differences.length) throw new Error(`${run} was not trained with the recipe '${name}':\n  ${differences.join('\n  ')}`);
   const full = TRAINING_SET[recipeDataset(r)];
