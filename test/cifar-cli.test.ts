@@ -61,6 +61,11 @@ test('CIFAR command lines get clear errors, and every command has --help', (t) =
     t.regex(r.stdout, /usage: at-odds/, command);
     t.regex(r.stdout, /defaults:/, command);
   }
+  for (const command of ['setup', 'backend', 'train-size', 'ship', 'notebooks']) {
+    const r = atOdds([command, '--help']);
+    t.is(r.code, 0, command);
+    t.regex(r.stdout, new RegExp(`^usage: at-odds ${command}`), command);
+  }
 });
 
 test.serial('the CIFAR-10 recipes train through the same zoo as MNIST\'s, resume instead of retraining, and ship only whole runs', async (t) => {

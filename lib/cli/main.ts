@@ -23,8 +23,28 @@ const USAGE = `usage: at-odds <command>
   notebooks <name...> | --all   execute notebooks and export their handouts
       [--profile quick|full] [--set key=value ...] [--out DIR]`;
 
+/** The commands whose options are parsed here, and their help (train, eval and bench have their own). */
+const HELP: Record<string, string> = {
+  setup: 'usage: at-odds setup\n  installs Jupyter into .venv, the tslab kernel and the native addons, and picks the backend; idempotent, no options',
+  backend: 'usage: at-odds backend\n  prints the TensorFlow.js backend in use and why (AT_ODDS_BACKEND=node|wasm|cpu forces one); no options',
+  lab: 'usage: at-odds lab [JUPYTER LAB OPTIONS...]\n  JupyterLab on the repository with the tslab kernel; options go to jupyter lab as they are',
+  'train-size': 'usage: at-odds train-size --out DIR\n  Figure 1\'s 15 trainings of the MNIST chapter (sizes 250 to 60,000; eps_train 0, 1, 2 in l2), resuming what is done\n  --out DIR   where the runs and train-size.csv go (required)',
+  ship: 'usage: at-odds ship --recipe NAME --run DIR [--dataset mnist|cifar10]\n  checks a finished run of a recipe (protocol, every epoch, accuracy on the embedded sample) and copies it into data/models/<dataset>/NAME as float16\n  --recipe NAME   a recipe of lib/zoo/recipes.ts (required)\n  --run DIR       the run\'s --out folder (required)\n  --dataset D     mnist (default) or cifar10',
+  notebooks: `usage: at-odds notebooks <name...> | --all [--profile quick|full] [--set key=value ...] [--out DIR]
+  executes notebooks on tslab and exports each as a handout (HTML, and PDF when Chromium is installed)
+  <name>            a notebook of notebooks/ (01-theory) or a path to an .ipynb
+  --all             every notebook of notebooks/
+  --profile P       quick (default: what each notebook's parameters cell says) or full
+  --set key=value   replaces a value of the parameters cell (repeatable)
+  --out DIR         where handouts, executed notebooks and CSVs go (default outputs/)`,
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (HELP[command] && command !== 'lab' && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(HELP[command]);
+    return 0;
+  }
   switch (command) {
     case 'setup':
       setup();

@@ -145,7 +145,10 @@ async function runOne(nb: string, name: string, out: string, env: NodeJS.Process
 export function openLab(args: string[]): Promise<number> {
   if (!jupyterReady()) throw new Error('Jupyter is not set up in .venv: run `npm run setup` first');
   return new Promise((resolve, reject) => {
-    const p = spawn(venvBin('jupyter'), ['lab', `--notebook-dir=${ROOT}`, ...args], { stdio: 'inherit', env: jupyterEnv(OUTPUTS) });
+    // Localhost only; as root (a container, a lab machine) Jupyter refuses to start without --allow-root.
+    const root = process.getuid?.() === 0 && !args.includes('--allow-root') ? ['--allow-root'] : [];
+    const ip = args.some((a) => a.startsWith('--ip')) ? [] : ['--ip=127.0.0.1'];
+    const p = spawn(venvBin('jupyter'), ['lab', `--notebook-dir=${ROOT}`, ...ip, ...root, ...args], { stdio: 'inherit', env: jupyterEnv(OUTPUTS) });
     p.on('error', reject);
     p.on('close', (code) => resolve(code ?? 1));
   });
