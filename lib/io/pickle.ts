@@ -94,97 +94,104 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
     return fn;
   };
 
-  for (;;) {
-    const at = pos;
-    const op = u8();
-    switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: bytesOf(8); break; // FRAME: a length we do not need
-      case 0x7d: stack.push(new Map()); break;
-      case 0x5d: stack.push([]); break;
-      case 0x29: stack.push([]); break;
-      case 0x8f: stack.push(new Set()); break;
-      case 0x28: stack.push(MARK); break;
-      case 0x71: memo.set(u8(), top()); break;
-      case 0x72: memo.set(u32(), top()); break;
-      case 0x94: memo.set(memo.size, top()); break;
-      case 0x68: case 0x6a: {
-        const k = op === 0x68 ? u8() : u32();
-        if (!memo.has(k)) fail(`memo key ${k} is not defined`);
-        stack.push(memo.get(k));
-        break;
+  // A corrupt pickle can put any value where an opcode expects a list, a dict or a class: whatever
+  // goes wrong inside is reported as the file's fault, with the byte it happened at.
+  try {
+    for (;;) {
+      const at = pos;
+      const op = u8();
+      switch (op) {
+        case 0x80: u8(); break; // PROTO
+        case 0x95: bytesOf(8); break; // FRAME: a length we do not need
+        case 0x7d: stack.push(new Map()); break;
+        case 0x5d: stack.push([]); break;
+        case 0x29: stack.push([]); break;
+        case 0x8f: stack.push(new Set()); break;
+        case 0x28: stack.push(MARK); break;
+        case 0x71: memo.set(u8(), top()); break;
+        case 0x72: memo.set(u32(), top()); break;
+        case 0x94: memo.set(memo.size, top()); break;
+        case 0x68: case 0x6a: {
+          const k = op === 0x68 ? u8() : u32();
+          if (!memo.has(k)) fail(`memo key ${k} is not defined`);
+          stack.push(memo.get(k));
+          break;
+        }
+        case 0x58: stack.push(text(u32())); break;
+        case 0x8c: stack.push(text(u8())); break;
+        case 0x8d: { const n = Number(buf.readBigUInt64LE((need(8), pos))); pos += 8; stack.push(text(n)); break; }
+        case 0x55: stack.push(bytesOf(u8()).toString('latin1')); break;
+        case 0x54: stack.push(bytesOf(u32()).toString('latin1')); break;
+        case 0x43: stack.push(Uint8Array.from(bytesOf(u8()))); break;
+        case 0x42: stack.push(Uint8Array.from(bytesOf(u32()))); break;
+        case 0x4a: need(4); stack.push(buf.readInt32LE(pos)); pos += 4; break;
+        case 0x4b: stack.push(u8()); break;
+        case 0x4d: stack.push(u16()); break;
+        case 0x8a: { // LONG1: little-endian two's complement
+          const b = bytesOf(u8());
+          let v = 0n;
+          for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+          if (b.length && b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+          stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+          break;
+        }
+        case 0x47: need(8); stack.push(buf.readDoubleBE(pos)); pos += 8; break;
+        case 0x4e: stack.push(null); break;
+        case 0x88: stack.push(true); break;
+        case 0x89: stack.push(false); break;
+        case 0x74: stack.push(popMark()); break;
+        case 0x85: stack.push(stack.splice(-1)); break;
+        case 0x86: stack.push(stack.splice(-2)); break;
+        case 0x87: stack.push(stack.splice(-3)); break;
+        case 0x6c: stack.push(popMark()); break;
+        case 0x61: { const v = stack.pop(); const list = top(); if (!Array.isArray(list)) fail('APPEND to something that is not a list'); (list as unknown[]).push(v); break; }
+        case 0x65: { // APPENDS, one at a time: spreading 300,000 items into push() overflows the stack
+          const items = popMark();
+          const list = top();
+          if (!Array.isArray(list)) fail('APPENDS to something that is not a list');
+          for (const v of items) (list as unknown[]).push(v);
+          break;
+        }
+        case 0x90: { const items = popMark(); const set = top(); if (!(set instanceof Set)) fail('ADDITEMS to something that is not a set'); for (const v of items) (set as Set<unknown>).add(v); break; }
+        case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break; }
+        case 0x73: { const v = stack.pop(); const k = stack.pop(); setItems(top(), [k, v]); break; }
+        case 0x75: { const items = popMark(); setItems(top(), items); break; }
+        case 0x63: { // GLOBAL: "module\nname\n"
+          const end1 = buf.indexOf(0x0a, pos);
+          const end2 = end1 < 0 ? -1 : buf.indexOf(0x0a, end1 + 1);
+          if (end2 < 0) fail('truncated GLOBAL');
+          const module = buf.toString('utf8', pos, end1);
+          const name = buf.toString('utf8', end1 + 1, end2);
+          pos = end2 + 1;
+          stack.push(resolve(module, name));
+          break;
+        }
+        case 0x93: { const name = stack.pop() as string; const module = stack.pop() as string; stack.push(resolve(module, name)); break; }
+        case 0x52: { const args = stack.pop(); const fn = stack.pop(); stack.push(call(fn, args)); break; }
+        case 0x81: { const args = stack.pop(); const cls = stack.pop(); stack.push(call(cls, args)); break; }
+        case 0x62: { // BUILD: a dict's state (OrderedDict's _metadata) is not needed; an Opaque keeps its own
+          const state = stack.pop();
+          const target = top();
+          if (target instanceof Opaque) target.state = state;
+          else if (!(target instanceof Map)) fail(`BUILD of an object with state ${typeof state}: not a state dict`);
+          break;
+        }
+        case 0x51: {
+          const pid = stack.pop();
+          if (!opts.persistentLoad) fail('persistent id (BINPERSID) with no storage to load it from');
+          stack.push(opts.persistentLoad!(pid));
+          break;
+        }
+        case 0x2e: // STOP
+          if (stack.length !== 1) fail(`STOP with ${stack.length} values on the stack`);
+          return { value: stack[0], end: pos };
+        default:
+          pos = at;
+          return fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}${OPCODE_NAMES[op] ? ` (${OPCODE_NAMES[op]})` : ''}`);
       }
-      case 0x58: stack.push(text(u32())); break;
-      case 0x8c: stack.push(text(u8())); break;
-      case 0x8d: { const n = Number(buf.readBigUInt64LE((need(8), pos))); pos += 8; stack.push(text(n)); break; }
-      case 0x55: stack.push(bytesOf(u8()).toString('latin1')); break;
-      case 0x54: stack.push(bytesOf(u32()).toString('latin1')); break;
-      case 0x43: stack.push(Uint8Array.from(bytesOf(u8()))); break;
-      case 0x42: stack.push(Uint8Array.from(bytesOf(u32()))); break;
-      case 0x4a: need(4); stack.push(buf.readInt32LE(pos)); pos += 4; break;
-      case 0x4b: stack.push(u8()); break;
-      case 0x4d: stack.push(u16()); break;
-      case 0x8a: { // LONG1: little-endian two's complement
-        const b = bytesOf(u8());
-        let v = 0n;
-        for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-        if (b.length && b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
-        stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
-        break;
-      }
-      case 0x47: need(8); stack.push(buf.readDoubleBE(pos)); pos += 8; break;
-      case 0x4e: stack.push(null); break;
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x74: stack.push(popMark()); break;
-      case 0x85: stack.push(stack.splice(-1)); break;
-      case 0x86: stack.push(stack.splice(-2)); break;
-      case 0x87: stack.push(stack.splice(-3)); break;
-      case 0x6c: stack.push(popMark()); break;
-      case 0x61: { const v = stack.pop(); const list = top(); if (!Array.isArray(list)) fail('APPEND to something that is not a list'); (list as unknown[]).push(v); break; }
-      case 0x65: { // APPENDS, one at a time: spreading 300,000 items into push() overflows the stack
-        const items = popMark();
-        const list = top();
-        if (!Array.isArray(list)) fail('APPENDS to something that is not a list');
-        for (const v of items) (list as unknown[]).push(v);
-        break;
-      }
-      case 0x90: { const items = popMark(); for (const v of items) (top() as Set<unknown>).add(v); break; }
-      case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break; }
-      case 0x73: { const v = stack.pop(); const k = stack.pop(); setItems(top(), [k, v]); break; }
-      case 0x75: { const items = popMark(); setItems(top(), items); break; }
-      case 0x63: { // GLOBAL: "module\nname\n"
-        const end1 = buf.indexOf(0x0a, pos);
-        const end2 = end1 < 0 ? -1 : buf.indexOf(0x0a, end1 + 1);
-        if (end2 < 0) fail('truncated GLOBAL');
-        const module = buf.toString('utf8', pos, end1);
-        const name = buf.toString('utf8', end1 + 1, end2);
-        pos = end2 + 1;
-        stack.push(resolve(module, name));
-        break;
-      }
-      case 0x93: { const name = stack.pop() as string; const module = stack.pop() as string; stack.push(resolve(module, name)); break; }
-      case 0x52: { const args = stack.pop(); const fn = stack.pop(); stack.push(call(fn, args)); break; }
-      case 0x81: { const args = stack.pop(); const cls = stack.pop(); stack.push(call(cls, args)); break; }
-      case 0x62: { // BUILD: a dict's state (OrderedDict's _metadata) is not needed; an Opaque keeps its own
-        const state = stack.pop();
-        const target = top();
-        if (target instanceof Opaque) target.state = state;
-        else if (!(target instanceof Map)) fail(`BUILD of an object with state ${typeof state}: not a state dict`);
-        break;
-      }
-      case 0x51: {
-        const pid = stack.pop();
-        if (!opts.persistentLoad) fail('persistent id (BINPERSID) with no storage to load it from');
-        stack.push(opts.persistentLoad!(pid));
-        break;
-      }
-      case 0x2e: // STOP
-        if (stack.length !== 1) fail(`STOP with ${stack.length} values on the stack`);
-        return { value: stack[0], end: pos };
-      default:
-        pos = at;
-        return fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}${OPCODE_NAMES[op] ? ` (${OPCODE_NAMES[op]})` : ''}`);
     }
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith(`${opts.source}:`)) throw e;
+    return fail(`a corrupt pickle: ${(e as Error).message}`);
   }
 }

@@ -117,6 +117,15 @@ function storageType(cls: unknown, source: string): StorageType {
   return t;
 }
 
+/** A storage's persistent id: ('storage', type, key, location, numel[, view]). */
+function persistentId(pid: unknown, source: string): [string, unknown, string, unknown, number, unknown] {
+  const p = pid as unknown[];
+  if (!Array.isArray(p) || p.length < 5 || p[0] !== 'storage' || typeof p[2] !== 'string' || !Number.isSafeInteger(p[4]) || (p[4] as number) < 0) {
+    throw new Error(`${source}: a persistent id that is not a storage's ('storage', type, key, location, size): a corrupt file`);
+  }
+  return p as [string, unknown, string, unknown, number, unknown];
+}
+
 function loadZip(bytes: Uint8Array, source: string): unknown {
   const entries = readZip(bytes, source);
   const pkl = [...entries.keys()].find((n) => n.endsWith('/data.pkl') || n === 'data.pkl');
@@ -126,8 +135,7 @@ function loadZip(bytes: Uint8Array, source: string): unknown {
   return unpickle(entries.get(pkl)!.read(), 0, {
     source, globals: globals(source), opaque: true,
     persistentLoad: (pid) => {
-      const [kind, cls, key, , numel] = pid as [string, unknown, string, string, number];
-      if (kind !== 'storage') throw new Error(`${source}: persistent id of kind ${kind}`);
+      const [, cls, key, , numel] = persistentId(pid, source);
       if (!cache.has(key)) {
         const entry = entries.get(`${prefix}data/${key}`);
         if (!entry) throw new Error(`${source}: storage ${key} is missing from the archive`);
@@ -150,8 +158,7 @@ function loadLegacy(bytes: Uint8Array, source: string): unknown {
   const obj = unpickle(bytes, sysInfo.end, {
     source, globals: globals(source), opaque: true,
     persistentLoad: (pid) => {
-      const [kind, cls, key, , numel, view] = pid as [string, unknown, string, string, number, unknown];
-      if (kind !== 'storage') throw new Error(`${source}: persistent id of kind ${kind}`);
+      const [, cls, key, , numel, view] = persistentId(pid, source);
       if (view) throw new Error(`${source}: storage views (PyTorch < 0.4) are not supported`);
       if (!storages.has(key)) storages.set(key, { type: storageType(cls, source), numel, bytes: () => { throw new Error(`${source}: storage ${key} was never read`); } });
       return storages.get(key);
@@ -167,6 +174,7 @@ function loadLegacy(bytes: Uint8Array, source: string): unknown {
     const numel = Number(view.readBigInt64LE(pos));
     pos += 8;
     if (!s) throw new Error(`${source}: storage ${key} is listed but no tensor uses it`);
+    if (!Number.isSafeInteger(numel) || numel < 0) throw new Error(`${source}: storage ${key} declares ${numel} elements: a corrupt file`);
     const size = numel * s.type.bytes;
     if (pos + size > view.length) throw new Error(`${source}: truncated: storage ${key} needs ${size} bytes, ${view.length - pos} are left`);
     const data = view.subarray(pos, pos + size);

@@ -30,6 +30,7 @@ export function readZip(bytes: Uint8Array, source: string): Map<string, ZipEntry
   for (let k = 0; k < count; k++) {
     if (p + 46 > buf.length || buf.readUInt32LE(p) !== CENTRAL) throw new Error(`${source}: corrupt zip central directory at entry ${k}`);
     const method = buf.readUInt16LE(p + 10);
+    const crc = buf.readUInt32LE(p + 16);
     const compressed = buf.readUInt32LE(p + 20);
     const nameLen = buf.readUInt16LE(p + 28);
     const extraLen = buf.readUInt16LE(p + 30);
@@ -43,12 +44,37 @@ export function readZip(bytes: Uint8Array, source: string): Map<string, ZipEntry
         if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) throw new Error(`${source}: corrupt zip entry ${name}`);
         const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
         if (start + compressed > buf.length) throw new Error(`${source}: truncated: zip entry ${name} runs past the end of the file`);
-        const data = buf.subarray(start, start + compressed);
-        if (method === 0) return data;
-        if (method === 8) return zlib.inflateRawSync(data);
-        throw new Error(`${source}: zip entry ${name} uses compression method ${method}`);
+        const stored = buf.subarray(start, start + compressed);
+        let data: Buffer;
+        if (method === 0) data = stored;
+        else if (method === 8) {
+          try {
+            data = zlib.inflateRawSync(stored);
+          } catch (e) {
+            throw new Error(`${source}: zip entry ${name} does not inflate (${(e as Error).message}): a corrupt file`);
+          }
+        } else throw new Error(`${source}: zip entry ${name} uses compression method ${method}`);
+        // The archive's own checksum: a changed byte in a weight is otherwise a silently different model.
+        if (crc32(data) !== crc) throw new Error(`${source}: zip entry ${name} fails its CRC-32 check: a corrupt file`);
+        return data;
       },
     });
   }
   return entries;
+}
+
+let table: Uint32Array | undefined;
+
+/** CRC-32 (IEEE), as zip archives store it; zlib's where Node has it (>= 20.15). */
+function crc32(data: Uint8Array): number {
+  const native = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
+  if (native) return native(data) >>> 0;
+  table ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }

@@ -1,5 +1,6 @@
 // Saving and loading models as a directory (model.json + weights.bin), on any backend: tfjs-node's
 // file:// handler exists only where tfjs-node does, so we write the files ourselves, atomically.
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -8,6 +9,8 @@ import { toFloat16 } from '../io/float16';
 // Registered before any model.json is read: they replace the stock classes of the same names.
 import './batch-norm';
 import './conv';
+
+const sha256 = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /** Float32 weights as float16, and their specs marked so that TensorFlow.js widens them on load. */
 function halve(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
@@ -28,6 +31,8 @@ export async function saveModel(model: tf.LayersModel, dir: string, opts: { floa
       modelTopology: rest.modelTopology,
       format: rest.format, generatedBy: rest.generatedBy, convertedBy: rest.convertedBy,
       weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+      // Ours, not TensorFlow.js's: loadModel refuses weights that are not the ones written here.
+      weightsSha256: sha256(new Uint8Array(weights)),
     }));
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }));
@@ -36,7 +41,7 @@ export async function saveModel(model: tf.LayersModel, dir: string, opts: { floa
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const jsonPath = path.join(dir, 'model.json');
   if (!fs.existsSync(jsonPath)) throw new Error(`no model at ${dir}: ${jsonPath} does not exist`);
-  let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; weightsSha256?: string };
   try {
     json = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
   } catch (e) {
@@ -51,6 +56,10 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   }));
   const weightData = tf.io.concatenateArrayBuffers(buffers);
+  // Models saved before the checksum existed (and models of other tools) load without one.
+  if (json.weightsSha256 !== undefined && sha256(new Uint8Array(weightData)) !== json.weightsSha256) {
+    throw new Error(`${dir}: the weights are not the ones model.json was written with (SHA-256 differs): a damaged copy; restore it (git checkout, or train again)`);
+  }
   const bytesPer = (s: tf.io.WeightsManifestEntry) => (s.quantization ? { uint8: 1, uint16: 2, float16: 2 }[s.quantization.dtype] : 4);
   const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s), 0);
   if (weightData.byteLength !== expected) {

@@ -1,5 +1,6 @@
 // Checkpoints: one directory per epoch, written under a temporary name and renamed into place, then
 // named in checkpoint.json (also written atomically). A crash at any moment leaves the last good one.
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +23,8 @@ export function hasCheckpoint(dir: string): boolean {
   return fs.existsSync(path.join(dir, POINTER));
 }
 
+const sha256 = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
+
 export async function saveCheckpoint<H>(dir: string, model: tf.LayersModel, optimizer: OptimizerState, state: CheckpointState<H>): Promise<void> {
   const name = `epoch-${String(state.epoch).padStart(4, '0')}`;
   const final = path.join(dir, 'checkpoints', name);
@@ -30,8 +33,9 @@ export async function saveCheckpoint<H>(dir: string, model: tf.LayersModel, opti
   await saveModel(model, partial);
   const specs = optimizer.weights.map((w) => ({ name: w.name, shape: w.tensor.shape, dtype: w.tensor.dtype }));
   const data = await Promise.all(optimizer.weights.map((w) => w.tensor.data()));
-  writeFileAtomic(path.join(partial, 'optimizer.bin'), Buffer.concat(data.map((d) => Buffer.from(new Float32Array(d as Float32Array).buffer))));
-  writeFileAtomic(path.join(partial, 'optimizer.json'), JSON.stringify({ specs, extra: optimizer.extra }));
+  const bin = Buffer.concat(data.map((d) => Buffer.from(new Float32Array(d as Float32Array).buffer)));
+  writeFileAtomic(path.join(partial, 'optimizer.bin'), bin);
+  writeFileAtomic(path.join(partial, 'optimizer.json'), JSON.stringify({ specs, extra: optimizer.extra, sha256: sha256(bin) }));
   writeFileAtomic(path.join(partial, 'state.json'), JSON.stringify(state, null, 1));
   fs.rmSync(final, { recursive: true, force: true });
   fs.renameSync(partial, final);
@@ -70,8 +74,12 @@ export async function loadCheckpoint<H>(dir: string): Promise<{ model: tf.Layers
   const at = modelDir(dir);
   // A run keeps one checkpoint (the latest): a damaged one cannot be resumed.
   const fix = `the checkpoint of ${dir} is damaged and cannot be resumed: delete the folder and train again`;
-  const meta = readJsonFile<{ specs: { name: string; shape: number[]; dtype: tf.DataType }[]; extra: number[] }>(path.join(at, 'optimizer.json'), fix);
+  const meta = readJsonFile<{ specs: { name: string; shape: number[]; dtype: tf.DataType }[]; extra: number[]; sha256?: string }>(path.join(at, 'optimizer.json'), fix);
+  const specsOk = Array.isArray(meta?.specs) && Array.isArray(meta.extra) && meta.specs.every((sp) => typeof sp?.name === 'string'
+    && Array.isArray(sp.shape) && sp.shape.every((d) => Number.isSafeInteger(d) && d >= 0) && ['float32', 'int32'].includes(sp.dtype));
+  if (!specsOk) throw new Error(`${path.join(at, 'optimizer.json')} does not describe optimizer weights (specs with name, shape, dtype; extra): ${fix}`);
   const state = readJsonFile<CheckpointState<H>>(path.join(at, 'state.json'), fix);
+  if (!Number.isSafeInteger(state?.epoch) || !Array.isArray(state.history)) throw new Error(`${path.join(at, 'state.json')} has no epoch and history: ${fix}`);
   const binFile = path.join(at, 'optimizer.bin');
   if (!fs.existsSync(binFile)) throw new Error(`${binFile} is missing: ${fix}`);
   const bytes = fs.readFileSync(binFile);
@@ -79,6 +87,8 @@ export async function loadCheckpoint<H>(dir: string): Promise<{ model: tf.Layers
   if (bytes.byteLength !== 4 * described) {
     throw new Error(`${binFile} holds ${bytes.byteLength} bytes, optimizer.json describes ${described} float32 values (${4 * described} bytes): ${fix}`);
   }
+  // Checkpoints written before the checksum existed are read without one.
+  if (meta.sha256 !== undefined && sha256(bytes) !== meta.sha256) throw new Error(`${binFile} is not the file optimizer.json was written with (SHA-256 differs): ${fix}`);
   const model = await loadModel(at);
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let offset = 0;
