@@ -101,6 +101,12 @@ def execute(nb, name, timeout):
                 print(f'\n[{name}] FAILED at code cell {n} of {len(code)} (cell {i + 1} of the notebook): '
                       f'`{first_line(cell)}`\n{detail}', file=sys.stderr, flush=True)
                 return False
+            # tslab leaves execution counts empty: number the cells as a front end would, so that the
+            # executed copy reads [1]:, [2]:, ... rather than [ ]:.
+            cell.execution_count = n
+            for out in cell.get('outputs', []):
+                if out.get('output_type') == 'execute_result':
+                    out['execution_count'] = n
             print(f'[{name}] cell {n}/{len(code)}  {time.time() - started:6.2f} s  {first_line(cell)}', flush=True)
     return True
 

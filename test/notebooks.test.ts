@@ -90,6 +90,8 @@ test('--set injects values into the parameters cell', (t) => {
   const nb = outputOf(out, 'parameters');
   t.deepEqual(JSON.parse(streamText(nb, 1)), { p: 0.9, d: 10, eta: 0.25, label: 'from the runner' });
   t.deepEqual(nb.metadata.at_odds.parameters, { p: '0.9', label: 'from the runner', eta: '0.25' });
+  const counts = (nb.cells as { cell_type: string; execution_count: number | null }[]).filter((c) => c.cell_type === 'code').map((c) => c.execution_count);
+  t.deepEqual(counts, counts.map((_, i) => i + 1), 'the executed copy is numbered [1]:, [2]:, ...');
   // The notebook progress bar is one display, updated in place to its final state.
   const html = (nb.cells[2].outputs as { data?: Record<string, string | string[]> }[]).map((o) => [o.data?.['text/html'] ?? ''].flat().join(''));
   const bars = html.filter((h) => h.includes('<progress'));

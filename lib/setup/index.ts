@@ -3,6 +3,7 @@ import { setupJupyter } from './jupyter';
 import { setupNativeAddons } from './native';
 import { setupTfjsNode } from './tfjs-node';
 import { log } from './shell';
+import { setupGitFilter } from './git';
 import { findChromium } from '../handouts/chromium';
 
 export function setup(): void {
@@ -12,6 +13,7 @@ export function setup(): void {
   setupNativeAddons();
   setupJupyter();
   setupTfjsNode();
+  setupGitFilter();
   const chromium = findChromium();
   log(chromium ? `chromium: ${chromium} (handouts get a PDF)` : 'chromium: not found, so handouts get HTML only (Debian: apt-get install chromium)');
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
