@@ -7,6 +7,9 @@ import { loadImage, createCanvas } from 'canvas';
 import { figureHtml, plotlyBundleHtml } from '../lib/plots/figure';
 import { sliderFigure } from '../lib/plots/slider';
 import { imageGrid } from '../lib/plots/grid';
+import { ExplorerFrames, explorerHtml } from '../lib/plots/explorer';
+import { openHandout } from './helpers/browser';
+import { tempDir } from './helpers/cli';
 import { readCsv, writeCsv } from '../lib/io/csv';
 
 test('a figure is a div and a script that waits for Plotly, with no way out of its <script>', (t) => {
@@ -67,4 +70,21 @@ test('CSV round-trips typed rows, atomically', (t) => {
   t.deepEqual(fs.readdirSync(path.dirname(file)), ['r.csv'], 'no temporary file left behind');
   t.throws(() => readCsv(path.join(dir, 'missing.csv')), { message: /no CSV file at .*missing\.csv/ });
   t.throws(() => writeCsv(file, []), { message: /no rows/ });
+});
+
+test('the same figure and the same explorer open twice on a page (a notebook beside its executed copy) each draw into their own place', async (t) => {
+  const fig = figureHtml({ data: [{ x: [0, 1, 2], y: [1, 0.5, 0.2], mode: 'lines+markers' }], layout: { title: { text: 'twice' } } });
+  const cell = { src: 'data:image/png;base64,iVBORw0KGgo=', predicted: 3, confidence: 0.9, correct: true };
+  const frames: ExplorerFrames = { threat: 'linf', epsList: [0, 0.1], epsText: ['0', '0.1'], labels: [3], size: 28, cells: { m: [[cell], [{ ...cell, predicted: 5, correct: false }]] } };
+  const explorer = explorerHtml(frames, { initial: 1 });
+  const file = path.join(tempDir('twice'), 'twice.html');
+  fs.writeFileSync(file, `<html><body>${plotlyBundleHtml()}<section>${fig}${explorer}</section><section>${fig}${explorer}</section></body></html>`);
+  const { browser, page } = await openHandout(file);
+  try {
+    await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 2, { timeout: 20_000 });
+    t.deepEqual(await page.$$eval('.at-odds-figure', (divs) => divs.map((d) => d.querySelectorAll('.scatterlayer .trace').length)), [1, 1], 'each copy of the figure has its trace');
+    t.deepEqual(await page.$$eval('.at-odds-pred', (ds) => ds.map((d) => d.textContent)), ['5 (90%)', '5 (90%)'], 'each copy of the explorer shows its frame');
+  } finally {
+    await browser.close();
+  }
 });

@@ -74,7 +74,8 @@ export function explorerHtml(frames: ExplorerFrames, opts: { title?: string; ini
 ${rows}</table>
 <script>(function () {
   var f = ${json};
-  var root = document.getElementById('${id}');
+  // This script's own explorer (it sits inside it), even where the same explorer is open twice.
+  var root = (document.currentScript && document.currentScript.closest('.at-odds-explorer')) || document.getElementById('${id}');
   var names = Object.keys(f.cells);
   function show(k) {
     root.querySelector('.at-odds-eps').textContent = f.epsText[k];

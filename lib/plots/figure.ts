@@ -53,10 +53,14 @@ export function figureHtml(fig: Figure): string {
   const id = `fig-${crypto.createHash('sha1').update(json).digest('hex').slice(0, 12)}`;
   return `<div class="at-odds-figure" id="${id}" style="width:100%;max-width:900px"></div>
 <script>(function () {
+  // The div just before this script, not the first element with its id: the same figure may be open
+  // twice (a notebook and its executed copy side by side in JupyterLab), and each draws into its own.
+  var div = document.currentScript && document.currentScript.previousElementSibling;
+  if (!div || div.id !== '${id}') div = document.getElementById('${id}');
   var spec = ${json};
   function draw() {
     if (!window.Plotly) return setTimeout(draw, 30);
-    window.Plotly.newPlot('${id}', spec.data, spec.layout, spec.config);
+    window.Plotly.newPlot(div, spec.data, spec.layout, spec.config);
   }
   draw();
 })();</script>`;
