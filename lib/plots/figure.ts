@@ -37,19 +37,23 @@ const DEFAULT_LAYOUT: Layout = {
   autosize: true,
 };
 
+/** The figure with our defaults filled in: what plotly.newPlot takes, and the plotly mimetype carries. */
+export function figureSpec(fig: Figure): Required<Figure> {
+  return {
+    data: fig.data,
+    // Titles start at the left, clear of plotly's toolbar at the top right.
+    layout: { ...DEFAULT_LAYOUT, ...fig.layout, title: { x: 0.01, xanchor: 'left', ...(fig.layout?.title as object | undefined) } },
+    config: { responsive: true, displaylogo: false, ...fig.config },
+  };
+}
+
 /**
  * A <div> and the script that draws the figure into it once window.Plotly exists (the bundle
  * may come in an earlier output). The id is derived from the content, so re-running a notebook
  * gives the same HTML.
  */
 export function figureHtml(fig: Figure): string {
-  const spec = {
-    data: fig.data,
-    // Titles start at the left, clear of plotly's toolbar at the top right.
-    layout: { ...DEFAULT_LAYOUT, ...fig.layout, title: { x: 0.01, xanchor: 'left', ...(fig.layout?.title as object | undefined) } },
-    config: { responsive: true, displaylogo: false, ...fig.config },
-  };
-  const json = scriptJson(spec);
+  const json = scriptJson(figureSpec(fig));
   const id = `fig-${crypto.createHash('sha1').update(json).digest('hex').slice(0, 12)}`;
   return `<div class="at-odds-figure" id="${id}" style="width:100%;max-width:900px"></div>
 <script>(function () {

@@ -1,6 +1,6 @@
 // Showing figures and images in a tslab notebook.
 import type * as tslab from 'tslab';
-import { Figure, figureHtml, plotlyBundleHtml } from './figure';
+import { Figure, figureHtml, figureSpec, plotlyBundleHtml } from './figure';
 
 function display(): tslab.Display {
   // Required lazily: outside a kernel tslab's display throws "Not ready", and tests never call this.
@@ -10,14 +10,31 @@ function display(): tslab.Display {
 
 let bundleShown = false;
 
+/** The mimetype of plotly figures that JupyterLab (with plotly's extension), Notebook 7 and VS Code draw. */
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
 /**
- * Displays a plotly figure. The first figure of a kernel session carries the plotly.js bundle,
- * so a notebook (and its handout) holds the bundle exactly once.
+ * Displays a plotly figure as one output with two forms: the plotly mimetype, which a Jupyter front
+ * end draws by itself (after a page reload too, each figure on its own), and HTML for the handout
+ * exporter, whose first figure carries the plotly.js bundle, so that a handout holds it once.
  */
 export function show(fig: Figure): void {
   const html = figureHtml(fig);
-  display().html(bundleShown ? html : `${plotlyBundleHtml()}\n${html}`);
+  writeDisplayData({
+    [PLOTLY_MIME]: figureSpec(fig),
+    'text/html': bundleShown ? html : `${plotlyBundleHtml()}\n${html}`,
+  });
   bundleShown = true;
+}
+
+/**
+ * One display_data message with several mimetypes: tslab's public display sends one mimetype a
+ * message, so this goes to the writer it uses itself (tslab is pinned in package.json).
+ */
+function writeDisplayData(data: Record<string, unknown>): void {
+  display(); // throws "Not ready" outside a kernel, as the public API does
+  const { lastWriteDisplayData } = require('tslab/dist/jupyter') as { lastWriteDisplayData: (msg: object, update: boolean) => void };
+  lastWriteDisplayData({ data, metadata: {}, transient: {} }, false);
 }
 
 /** Shows a PNG or JPEG image (as imageGrid makes them), by its first bytes. */

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { JUPYTER_DIR, VENV, venvBin } from '../paths';
 import { log, run, SetupError } from './shell';
 
-const MODULES = ['jupyterlab', 'notebook', 'nbconvert', 'nbclient', 'nbformat'];
+const MODULES = ['jupyterlab', 'notebook', 'nbconvert', 'nbclient', 'nbformat', 'plotly'];
 
 /** pip without retries against an unreachable index: 18 s offline instead of 11 minutes. */
 export function pipEnv(): NodeJS.ProcessEnv {
@@ -37,7 +37,7 @@ export function setupJupyter(): void {
     const r = run(python, ['-m', 'venv', VENV]);
     if (!r.ok) throw new SetupError('jupyter', `python -m venv failed:\n${r.output}`, 'install the venv module (Debian: apt-get install python3-venv)');
   }
-  log('jupyter: installing JupyterLab, Notebook, nbconvert and nbclient into .venv (about 20 s)');
+  log('jupyter: installing JupyterLab, Notebook, nbconvert, nbclient and the plotly extension into .venv (about 30 s)');
   const r = run(venvBin('pip'), ['install', '-q', '-r', path.join(JUPYTER_DIR, 'requirements.txt')], { env: pipEnv() });
   if (!r.ok) throw new SetupError('jupyter', `pip install failed:\n${r.output}`, 'check that pip reaches a package index (pip config list), then run `npm run setup` again');
   // JupyterLab would otherwise try to fetch news from the internet on every start.

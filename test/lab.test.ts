@@ -1,0 +1,96 @@
+// Stepping through in JupyterLab (headless Chromium): the executed chapter opens trusted, its figures
+// are drawn by the plotly extension on their own, after a page reload too, and the same chapter open
+// twice side by side draws every figure in both.
+import test from 'ava';
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import puppeteer, { Page } from 'puppeteer-core';
+import { chromiumFlags, findChromium } from '../lib/handouts/chromium';
+import { jupyterEnv } from '../lib/setup/jupyter';
+import { venvBin } from '../lib/paths';
+import { atOdds, tempDir } from './helpers/cli';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startLab(root: string): Promise<{ lab: ChildProcess; url: string }> {
+  const port = await freePort();
+  const lab = spawn(venvBin('jupyter'), ['lab', '--no-browser', `--port=${port}`, '--ip=127.0.0.1', '--allow-root', `--notebook-dir=${root}`,
+    '--ServerApp.token=', '--ServerApp.password=', '--ServerApp.disable_check_xsrf=True', '--LabApp.expose_app_in_browser=True'], { env: jupyterEnv(root), stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  lab.stderr!.on('data', (d) => { log += d; });
+  for (const t0 = Date.now(); !log.includes('is running at'); await new Promise((r) => setTimeout(r, 200))) {
+    if (Date.now() - t0 > 60_000 || lab.exitCode !== null) throw new Error(`JupyterLab did not start:\n${log}`);
+  }
+  return { lab, url: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * The drawn height of every plotly figure in a notebook panel: scrolled through from top to bottom,
+ * since Lab renders only what comes near the view.
+ */
+async function figureHeights(page: Page, panel = '.jp-NotebookPanel'): Promise<number[]> {
+  await page.evaluate((sel) => { (window as unknown as { seen: Map<Element, number> }).seen = new Map(); document.querySelector(sel)!.querySelector('.jp-WindowedPanel-outer')!.scrollTop = 0; }, panel);
+  for (let step = 0; step < 200; step++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const atEnd = await page.evaluate((sel) => {
+      const root = document.querySelector(sel)!;
+      const seen = (window as unknown as { seen: Map<Element, number> }).seen;
+      root.querySelectorAll('.js-plotly-plot').forEach((f) => { if (f.querySelector('.main-svg')) seen.set(f, (f as HTMLElement).offsetHeight); });
+      const scroller = root.querySelector('.jp-WindowedPanel-outer')!;
+      if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2) return true;
+      scroller.scrollTop += scroller.clientHeight / 2;
+      return false;
+    }, panel);
+    if (atEnd) break;
+  }
+  return page.evaluate(() => [...(window as unknown as { seen: Map<Element, number> }).seen.values()]);
+}
+
+test('JupyterLab draws every figure of an executed chapter, again after a reload, and in two copies side by side', async (t) => {
+  const out = tempDir('lab');
+  const r = atOdds(['notebooks', '01-theory', '--out', out]);
+  t.is(r.code, 0, r.stderr);
+  fs.copyFileSync(path.join(out, 'notebooks', '01-theory.ipynb'), path.join(out, 'notebooks', 'copy.ipynb'));
+  const { lab, url } = await startLab(out);
+  const browser = await puppeteer.launch({ executablePath: findChromium()!, args: chromiumFlags(tempDir('lab-chromium')), headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1300, height: 1000 });
+    await page.goto(`${url}/lab/tree/notebooks/01-theory.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
+    await page.waitForSelector('.js-plotly-plot .main-svg', { timeout: 60_000 });
+    const before = await figureHeights(page);
+    t.true(before.length >= 4, `figures: ${before.length}`);
+    t.true(before.every((h) => h > 100), `drawn heights ${before}`);
+    await page.reload({ waitUntil: 'networkidle2' });
+    await page.waitForSelector('.js-plotly-plot .main-svg', { timeout: 60_000 });
+    t.deepEqual(await figureHeights(page), before, 'the same figures, drawn, after a reload');
+    await page.screenshot({ path: path.join(out, 'lab-after-reload.png') });
+    // The executed chapter and a copy of it, side by side: each panel draws all of its own figures.
+    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(c: string, a: object): Promise<unknown> } } })
+      .jupyterapp.commands.execute('docmanager:open', { path: 'notebooks/copy.ipynb', options: { mode: 'split-right' } }));
+    await page.waitForFunction(() => document.querySelectorAll('.jp-NotebookPanel').length === 2, { timeout: 30_000 });
+    const panels = await page.$$eval('.jp-NotebookPanel', (ps) => ps.map((p) => p.id));
+    for (const id of panels) {
+      const heights = await figureHeights(page, `[id="${id}"]`);
+      t.is(heights.length, before.length, `panel ${id}`);
+      t.true(heights.every((h) => h > 100), `panel ${id}: ${heights}`);
+    }
+    // For the screenshot: both panels at the tradeoff figure, the third.
+    await page.evaluate(() => document.querySelectorAll('.jp-NotebookPanel').forEach((p) => p.querySelectorAll('.js-plotly-plot')[2]?.scrollIntoView()));
+    await new Promise((r) => setTimeout(r, 1000));
+    await page.screenshot({ path: path.join(out, 'lab-side-by-side.png') });
+    t.log(`screenshots in ${out}`);
+  } finally {
+    await browser.close();
+    lab.kill();
+  }
+});
