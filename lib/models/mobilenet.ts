@@ -9,7 +9,8 @@ const BN_EPS = 1e-3;
 /** Blocks 1..13: stride of the depthwise convolution. */
 const STRIDES = [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1];
 
-export interface MobileNet { model: Classifier; dispose(): void }
+/** `tensors`: what it holds (weights, batch norm folded), for accounting. */
+export interface MobileNet { model: Classifier; tensors: tf.Tensor[]; dispose(): void }
 
 /** Reads model.json and its shards from a directory (the manifest has no topology: the net is built here). */
 export function loadMobileNetV1(dir: string): MobileNet {
@@ -54,5 +55,5 @@ export function loadMobileNetV1(dir: string): MobileNet {
     return tf.add(tf.matMul(tf.mean(h, [1, 2]), head), bias) as tf.Tensor2D;
   });
   const owned = [...Object.values(w), head, stem.bn.scale, stem.bn.shift, ...blocks.flatMap((b) => [b.dwBn.scale, b.dwBn.shift, b.pwBn.scale, b.pwBn.shift])];
-  return { model, dispose: () => tf.dispose(owned) };
+  return { model, tensors: owned, dispose: () => tf.dispose(owned) };
 }

@@ -24,6 +24,8 @@ export interface ResNet {
   variant: 'imagenet' | 'cifar';
   width: number;
   classes: number;
+  /** The tensors it holds (its weights, batch norm folded), for accounting. */
+  tensors: tf.Tensor[];
   dispose(): void;
 }
 
@@ -120,5 +122,5 @@ export function resnetFromTorch(sd: Map<string, TorchTensor>, source = 'state di
     // torchvision's adaptive average pool, and robustness's avg_pool2d(4) on the 4x4 map of a 32x32 image.
     return tf.add(tf.matMul(tf.mean(h, [1, 2]), fcW), fcB) as tf.Tensor2D;
   });
-  return { model, blocks, variant, width, classes, dispose: () => tf.dispose(owned) };
+  return { model, blocks, variant, width, classes, tensors: owned, dispose: () => tf.dispose(owned) };
 }

@@ -1,0 +1,23 @@
+// The notebooks' last cell: every tensor still held is accounted for, and a leak shows.
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/backend/init';
+import { architecture } from '../lib/models/architectures';
+import { memoryAccount, memoryReport } from '../lib/memory';
+
+test('tensors are counted by what holds them, each once, and the rest is a leak', async (t) => {
+  await initBackend({ quiet: true });
+  const before = tf.memory().numTensors;
+  const model = architecture('small').build(0);
+  const x = tf.zeros([2, 28, 28, 1]);
+  const y = tf.tensor1d([1, 2], 'int32');
+  const held = { models: { small: model }, 'figure inputs': [x, { y: y, again: x }] };
+  const r = memoryAccount(held);
+  t.deepEqual(r.held, { models: model.weights.length, 'figure inputs': 2 });
+  t.is(r.unaccounted, before);
+  const leak = tf.ones([3]);
+  t.is(memoryAccount(held).unaccounted, before + 1, 'a tensor nobody holds');
+  t.regex(memoryReport(held), new RegExp(`^tensors held: ${before + model.weights.length + 3} = ${model.weights.length} in models \\+ 2 in figure inputs; ${before + 1} unaccounted for$`));
+  tf.dispose([x, y, leak]);
+  model.dispose();
+});
