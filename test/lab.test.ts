@@ -94,3 +94,70 @@ test('JupyterLab draws every figure of an executed chapter, again after a reload
     lab.kill();
   }
 });
+
+interface LabApp { commands: { execute(c: string, a?: object): Promise<unknown> }; shell: { currentWidget: any } }
+
+/** Runs `fn` in the page with JupyterLab's application object. */
+function inLab<T>(page: Page, fn: (app: LabApp, ...args: any[]) => T | Promise<T>, ...args: unknown[]): Promise<T> {
+  return page.evaluate(`(${fn.toString()})(window.jupyterapp, ...${JSON.stringify(args)})`) as Promise<T>;
+}
+
+/** Waits until the current notebook's kernel is idle with nothing queued. */
+async function settled(page: Page, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(() => {
+    const panel = (window as any).jupyterapp.shell.currentWidget;
+    const kernel = panel?.sessionContext?.session?.kernel;
+    return kernel && kernel.status === 'idle' && !(panel.content.widgets as any[]).some((c) => c.model.type === 'code' && c.promptNode?.textContent?.includes('*'));
+  }, { timeout, polling: 500 });
+}
+
+test('stepping through 01-theory in JupyterLab: run every cell, run a figure cell again, change p and run the cells after it', async (t) => {
+  const root = tempDir('lab-step');
+  fs.mkdirSync(path.join(root, 'notebooks'));
+  fs.copyFileSync(path.join(__dirname, '..', 'notebooks', '01-theory.ipynb'), path.join(root, 'notebooks', '01-theory.ipynb'));
+  const { lab, url } = await startLab(root);
+  const browser = await puppeteer.launch({ executablePath: findChromium()!, args: chromiumFlags(tempDir('lab-chromium')), headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1300, height: 1000 });
+    await page.goto(`${url}/lab/tree/notebooks/01-theory.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
+    await settled(page, 60_000);
+    await inLab(page, (app) => app.commands.execute('notebook:run-all-cells'));
+    await settled(page);
+    const outputs = () => inLab(page, (app) => (app.shell.currentWidget.content.widgets as any[]).map((c) => JSON.stringify(c.model.type === 'code' ? c.model.outputs.toJSON() : [])));
+    const first = await outputs();
+    t.false(first.some((o) => o.includes('"output_type":"error"')), 'no cell fails');
+    t.true(first.some((o) => o.includes('p = 0.95')));
+    t.is((await figureHeights(page)).length, 4, 'four figures drawn');
+
+    // A figure cell run a second time draws its figure again.
+    const figureCell = first.findIndex((o) => o.includes('application/vnd.plotly.v1+json'));
+    await inLab(page, (app, i) => { app.shell.currentWidget.content.activeCellIndex = i; return app.commands.execute('notebook:run-cell'); }, figureCell);
+    await settled(page);
+    t.true((await outputs())[figureCell].includes('application/vnd.plotly.v1+json'));
+    t.is((await figureHeights(page)).length, 4, 'still four figures, all drawn');
+
+    // p = 0.8 in the parameters cell; run it, then the chapter from its first section on, as a student
+    // would: the imports cell is not run again.
+    await inLab(page, (app) => {
+      const cell = app.shell.currentWidget.content.widgets[1];
+      cell.model.sharedModel.setSource(cell.model.sharedModel.getSource().replace('const p = 0.95;', 'const p = 0.8;'));
+      app.shell.currentWidget.content.activeCellIndex = 1;
+      return app.commands.execute('notebook:run-cell');
+    });
+    await settled(page);
+    await inLab(page, (app) => {
+      app.shell.currentWidget.content.activeCellIndex = 3;
+      return app.commands.execute('notebook:run-all-below');
+    });
+    await settled(page);
+    const after = await outputs();
+    t.false(after.some((o) => o.includes('"output_type":"error"')), 'no cell fails on the second run');
+    t.true(after.some((o) => o.includes('p = 0.8')), 'the new p is used');
+    t.false(after.some((o) => o.includes('p = 0.95')), 'nothing still shows the old p');
+    await page.screenshot({ path: path.join(root, 'lab-stepping.png') });
+  } finally {
+    await browser.close();
+    lab.kill();
+  }
+});
