@@ -24,7 +24,7 @@ function freePort(): Promise<number> {
 async function startLab(root: string): Promise<{ lab: ChildProcess; url: string }> {
   const port = await freePort();
   const lab = spawn(venvBin('jupyter'), ['lab', '--no-browser', `--port=${port}`, '--ip=127.0.0.1', '--allow-root', `--notebook-dir=${root}`,
-    '--ServerApp.token=', '--ServerApp.password=', '--ServerApp.disable_check_xsrf=True', '--LabApp.expose_app_in_browser=True'], { env: jupyterEnv(root), stdio: ['ignore', 'ignore', 'pipe'] });
+    '--ServerApp.token=', '--ServerApp.password=', '--ServerApp.disable_check_xsrf=True', '--LabApp.expose_app_in_browser=True', `--LabApp.workspaces_dir=${tempDir('lab-workspaces')}`], { env: jupyterEnv(root), stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   lab.stderr!.on('data', (d) => { log += d; });
   for (const t0 = Date.now(); !log.includes('is running at'); await new Promise((r) => setTimeout(r, 200))) {
@@ -55,7 +55,7 @@ async function figureHeights(page: Page, panel = '.jp-NotebookPanel'): Promise<n
   return page.evaluate(() => [...(window as unknown as { seen: Map<Element, number> }).seen.values()]);
 }
 
-test('JupyterLab draws every figure of an executed chapter, again after a reload, and in two copies side by side', async (t) => {
+test.serial('JupyterLab draws every figure of an executed chapter, again after a reload, and in two copies side by side', async (t) => {
   const out = tempDir('lab');
   const r = atOdds(['notebooks', '01-theory', '--out', out]);
   t.is(r.code, 0, r.stderr);
@@ -103,7 +103,7 @@ function inLab<T>(page: Page, fn: (app: LabApp, ...args: any[]) => T | Promise<T
 }
 
 /** Waits until the current notebook's kernel is idle with nothing queued. */
-async function settled(page: Page, timeout = 120_000): Promise<void> {
+async function settled(page: Page, timeout = 240_000): Promise<void> {
   await page.waitForFunction(() => {
     const panel = (window as any).jupyterapp.shell.currentWidget;
     const kernel = panel?.sessionContext?.session?.kernel;
@@ -111,7 +111,7 @@ async function settled(page: Page, timeout = 120_000): Promise<void> {
   }, { timeout, polling: 500 });
 }
 
-test('stepping through 01-theory in JupyterLab: run every cell, run a figure cell again, change p and run the cells after it', async (t) => {
+test.serial('stepping through 01-theory in JupyterLab: run every cell, run a figure cell again, change p and run the cells after it', async (t) => {
   const root = tempDir('lab-step');
   fs.mkdirSync(path.join(root, 'notebooks'));
   fs.copyFileSync(path.join(__dirname, '..', 'notebooks', '01-theory.ipynb'), path.join(root, 'notebooks', '01-theory.ipynb'));
@@ -121,7 +121,7 @@ test('stepping through 01-theory in JupyterLab: run every cell, run a figure cel
     const page = await browser.newPage();
     await page.setViewport({ width: 1300, height: 1000 });
     await page.goto(`${url}/lab/tree/notebooks/01-theory.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
-    await settled(page, 60_000);
+    await settled(page, 180_000);
     await inLab(page, (app) => app.commands.execute('notebook:run-all-cells'));
     await settled(page);
     const outputs = () => inLab(page, (app) => (app.shell.currentWidget.content.widgets as any[]).map((c) => JSON.stringify(c.model.type === 'code' ? c.model.outputs.toJSON() : [])));
