@@ -122,6 +122,7 @@ test.serial('stepping through 01-theory in JupyterLab: run every cell, run a fig
     await page.setViewport({ width: 1300, height: 1000 });
     await page.goto(`${url}/lab/tree/notebooks/01-theory.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
     await settled(page, 180_000);
+    t.false(await inLab(page, (app) => app.shell.currentWidget.context.model.dirty), 'opening the chapter changes nothing in it');
     await inLab(page, (app) => app.commands.execute('notebook:run-all-cells'));
     await settled(page);
     const outputs = () => inLab(page, (app) => (app.shell.currentWidget.content.widgets as any[]).map((c) => JSON.stringify(c.model.type === 'code' ? c.model.outputs.toJSON() : [])));
@@ -156,6 +157,41 @@ test.serial('stepping through 01-theory in JupyterLab: run every cell, run a fig
     t.true(after.some((o) => o.includes('p = 0.8')), 'the new p is used');
     t.false(after.some((o) => o.includes('p = 0.95')), 'nothing still shows the old p');
     await page.screenshot({ path: path.join(root, 'lab-stepping.png') });
+  } finally {
+    await browser.close();
+    lab.kill();
+  }
+});
+
+test.serial('02-mnist in JupyterLab: after its last cell, the accuracy cell runs again', async (t) => {
+  const root = tempDir('lab-rerun');
+  fs.mkdirSync(path.join(root, 'notebooks'));
+  fs.copyFileSync(path.join(__dirname, '..', 'notebooks', '02-mnist.ipynb'), path.join(root, 'notebooks', '02-mnist.ipynb'));
+  const { lab, url } = await startLab(root);
+  const browser = await puppeteer.launch({ executablePath: findChromium()!, args: chromiumFlags(tempDir('lab-chromium')), headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1300, height: 1000 });
+    await page.goto(`${url}/lab/tree/notebooks/02-mnist.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
+    await settled(page, 180_000);
+    // A small run: 20 test digits, PGD-3, as a student short of time would set it.
+    await inLab(page, (app) => {
+      const cell = app.shell.currentWidget.content.widgets[1];
+      cell.model.sharedModel.setSource(cell.model.sharedModel.getSource().replace('const attackImages = 0;', 'const attackImages = 20;').replace('const pgdSteps = 0;', 'const pgdSteps = 3;'));
+      return app.commands.execute('notebook:run-all-cells');
+    });
+    await settled(page, 400_000);
+    const outputs = () => inLab(page, (app) => (app.shell.currentWidget.content.widgets as any[]).map((c) => JSON.stringify(c.model.type === 'code' ? c.model.outputs.toJSON() : [])));
+    const first = await outputs();
+    t.false(first.some((o) => o.includes('"output_type":"error"')), 'no cell fails');
+    t.regex(first[first.length - 1], /0 unaccounted for/);
+    const accuracyCell = first.findIndex((o) => o.includes('on the first 20 test images'));
+    t.true(accuracyCell > 0);
+    await inLab(page, (app, i) => { app.shell.currentWidget.content.activeCellIndex = i; return app.commands.execute('notebook:run-cell'); }, accuracyCell);
+    await settled(page, 240_000);
+    const again = (await outputs())[accuracyCell];
+    t.false(again.includes('"output_type":"error"'), again.slice(0, 500));
+    t.regex(again, /on the first 20 test images/);
   } finally {
     await browser.close();
     lab.kill();
