@@ -111,17 +111,32 @@ async function settled(page: Page, timeout = 240_000): Promise<void> {
   }, { timeout, polling: 500 });
 }
 
-test.serial('stepping through 01-theory in JupyterLab: run every cell, run a figure cell again, change p and run the cells after it', async (t) => {
-  const root = tempDir('lab-step');
+
+/**
+ * A chapter of notebooks/ opened in a JupyterLab of its own (a fresh folder holding a copy of it),
+ * with its kernel started: `fn` gets the page; Lab and the browser are closed after.
+ */
+async function inChapter(chapter: string, fn: (page: Page) => Promise<void>): Promise<void> {
+  const root = tempDir(`lab-${chapter}`);
   fs.mkdirSync(path.join(root, 'notebooks'));
-  fs.copyFileSync(path.join(__dirname, '..', 'notebooks', '01-theory.ipynb'), path.join(root, 'notebooks', '01-theory.ipynb'));
+  fs.copyFileSync(path.join(__dirname, '..', 'notebooks', `${chapter}.ipynb`), path.join(root, 'notebooks', `${chapter}.ipynb`));
   const { lab, url } = await startLab(root);
   const browser = await puppeteer.launch({ executablePath: findChromium()!, args: chromiumFlags(tempDir('lab-chromium')), headless: true });
   try {
     const page = await browser.newPage();
     await page.setViewport({ width: 1300, height: 1000 });
-    await page.goto(`${url}/lab/tree/notebooks/01-theory.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
+    await page.goto(`${url}/lab/tree/notebooks/${chapter}.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
     await settled(page, 180_000);
+    await fn(page);
+    await page.screenshot({ path: path.join(root, `${chapter}.png`) });
+  } finally {
+    await browser.close();
+    lab.kill();
+  }
+}
+
+test.serial('stepping through 01-theory in JupyterLab: run every cell, run a figure cell again, change p and run the cells after it', async (t) => {
+  await inChapter('01-theory', async (page) => {
     t.false(await inLab(page, (app) => app.shell.currentWidget.context.model.dirty), 'opening the chapter changes nothing in it');
     await inLab(page, (app) => app.commands.execute('notebook:run-all-cells'));
     await settled(page);
@@ -156,24 +171,11 @@ test.serial('stepping through 01-theory in JupyterLab: run every cell, run a fig
     t.false(after.some((o) => o.includes('"output_type":"error"')), 'no cell fails on the second run');
     t.true(after.some((o) => o.includes('p = 0.8')), 'the new p is used');
     t.false(after.some((o) => o.includes('p = 0.95')), 'nothing still shows the old p');
-    await page.screenshot({ path: path.join(root, 'lab-stepping.png') });
-  } finally {
-    await browser.close();
-    lab.kill();
-  }
+  });
 });
 
 test.serial('02-mnist in JupyterLab: after its last cell, the accuracy cell runs again', async (t) => {
-  const root = tempDir('lab-rerun');
-  fs.mkdirSync(path.join(root, 'notebooks'));
-  fs.copyFileSync(path.join(__dirname, '..', 'notebooks', '02-mnist.ipynb'), path.join(root, 'notebooks', '02-mnist.ipynb'));
-  const { lab, url } = await startLab(root);
-  const browser = await puppeteer.launch({ executablePath: findChromium()!, args: chromiumFlags(tempDir('lab-chromium')), headless: true });
-  try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1300, height: 1000 });
-    await page.goto(`${url}/lab/tree/notebooks/02-mnist.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
-    await settled(page, 180_000);
+  await inChapter('02-mnist', async (page) => {
     // A small run: 20 test digits, PGD-3, as a student short of time would set it.
     await inLab(page, (app) => {
       const cell = app.shell.currentWidget.content.widgets[1];
@@ -192,8 +194,5 @@ test.serial('02-mnist in JupyterLab: after its last cell, the accuracy cell runs
     const again = (await outputs())[accuracyCell];
     t.false(again.includes('"output_type":"error"'), again.slice(0, 500));
     t.regex(again, /on the first 20 test images/);
-  } finally {
-    await browser.close();
-    lab.kill();
-  }
+  });
 });
