@@ -142,11 +142,11 @@ export function recipeFlags(r: Recipe): string {
   ].filter(Boolean).join(' ');
 }
 
-/** A recipe in words, for tables: 'ℓ∞ ε=0.3, PGD-10 of 0.03; Adam 0.0003, ×0.1 after epoch 8'. */
+/** A recipe in words, for tables: 'ℓ∞ ε=0.3, PGD-10, step 0.03; Adam 0.0003, ×0.1 after epoch 8'. */
 export function describeRecipe(r: Recipe): string {
   const a = r.adversarial;
   const o = r.optimizer;
-  const attack = a ? `${normSymbol(a.threat)} ε=${formatEps(a.eps)}, ${a.steps === 1 && a.randomStart !== false ? 'FGSM from a random start' : `PGD-${a.steps}`} of ${formatEps(a.stepSize)}${a.warmupEpochs ? `, ε ramped up over ${a.warmupEpochs} epoch${a.warmupEpochs > 1 ? 's' : ''}` : ''}` : 'standard';
+  const attack = a ? `${normSymbol(a.threat)} ε=${formatEps(a.eps)}, ${a.steps === 1 && a.randomStart !== false ? 'FGSM from a random start' : `PGD-${a.steps}`}, step ${formatEps(a.stepSize)}${a.warmupEpochs ? `, ε ramped up over ${a.warmupEpochs} epoch${a.warmupEpochs > 1 ? 's' : ''}` : ''}` : 'standard';
   const decay = o.milestones ? `, ×${o.gamma ?? 0.1} after epoch ${o.milestones.join(', ')}` : '';
   const cycle = o.piecewise ? ` peak, piecewise linear through ${o.piecewise.map(([e, f]) => `${+(f * o.lr).toPrecision(3)} at epoch ${e}`).join(', ')}` : '';
   const sgd = o.name === 'sgd' ? `SGD (${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}${o.weightDecay ? `, weight decay ${o.weightDecay}` : ''})` : 'Adam';
