@@ -126,7 +126,7 @@ async function inChapter(chapter: string, fn: (page: Page) => Promise<void>): Pr
     const page = await browser.newPage();
     await page.setViewport({ width: 1300, height: 1000 });
     await page.goto(`${url}/lab/tree/notebooks/${chapter}.ipynb`, { waitUntil: 'networkidle2', timeout: 60_000 });
-    await settled(page, 180_000);
+    await settled(page, 300_000);
     await fn(page);
     await page.screenshot({ path: path.join(root, `${chapter}.png`) });
   } finally {
@@ -174,25 +174,3 @@ test.serial('stepping through 01-theory in JupyterLab: run every cell, run a fig
   });
 });
 
-test.serial('02-mnist in JupyterLab: after its last cell, the accuracy cell runs again', async (t) => {
-  await inChapter('02-mnist', async (page) => {
-    // A small run: 20 test digits, PGD-3, as a student short of time would set it.
-    await inLab(page, (app) => {
-      const cell = app.shell.currentWidget.content.widgets[1];
-      cell.model.sharedModel.setSource(cell.model.sharedModel.getSource().replace('const attackImages = 0;', 'const attackImages = 20;').replace('const pgdSteps = 0;', 'const pgdSteps = 3;'));
-      return app.commands.execute('notebook:run-all-cells');
-    });
-    await settled(page, 400_000);
-    const outputs = () => inLab(page, (app) => (app.shell.currentWidget.content.widgets as any[]).map((c) => JSON.stringify(c.model.type === 'code' ? c.model.outputs.toJSON() : [])));
-    const first = await outputs();
-    t.false(first.some((o) => o.includes('"output_type":"error"')), 'no cell fails');
-    t.regex(first[first.length - 1], /0 unaccounted for/);
-    const accuracyCell = first.findIndex((o) => o.includes('on the first 20 test images'));
-    t.true(accuracyCell > 0);
-    await inLab(page, (app, i) => { app.shell.currentWidget.content.activeCellIndex = i; return app.commands.execute('notebook:run-cell'); }, accuracyCell);
-    await settled(page, 240_000);
-    const again = (await outputs())[accuracyCell];
-    t.false(again.includes('"output_type":"error"'), again.slice(0, 500));
-    t.regex(again, /on the first 20 test images/);
-  });
-});
