@@ -197,3 +197,23 @@ test.serial('02-mnist in JupyterLab: after its last cell, the accuracy cell runs
     t.regex(again, /on the first 20 test images/);
   });
 });
+
+test.serial('npm run lab starts as root and listens on localhost only', async (t) => {
+  const port = await freePort();
+  const lab = spawn('npm', ['run', 'lab', '--', '--no-browser', `--port=${port}`, '--ServerApp.token=', `--LabApp.workspaces_dir=${tempDir('lab-workspaces')}`], { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log = '';
+  lab.stdout!.on('data', (d) => { log += d; });
+  lab.stderr!.on('data', (d) => { log += d; });
+  try {
+    for (const t0 = Date.now(); !log.includes('is running at'); await new Promise((r) => setTimeout(r, 200))) {
+      if (Date.now() - t0 > 90_000 || lab.exitCode !== null) break;
+    }
+    t.regex(log, /is running at/, log.slice(-2000));
+    t.notRegex(log, /Running as root is not recommended/);
+    t.regex(log, new RegExp(`http://127\\.0\\.0\\.1:${port}/`), 'localhost only');
+    const r = await fetch(`http://127.0.0.1:${port}/api/status`);
+    t.is(r.status, 200);
+  } finally {
+    process.kill(-lab.pid!, 'SIGTERM');
+  }
+});
