@@ -121,7 +121,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const dataset = checkDataset(values.dataset ?? run?.dataset ?? 'mnist');
   // Resuming, what the flags leave out is the run's own protocol, and what they give must agree with it.
   const recipe = values.recipe ? findRecipe(dataset, values.recipe)
-    : run && !values.recipe ? recipeFromFlags(dataset, { ...flagsOf(recipeOfRun(run)), ...definedOnly(values) })
+    : run ? recipeFromFlags(dataset, { ...flagsOf(recipeOfRun(run)), ...definedOnly(values) })
       : recipeFromFlags(dataset, values);
   if (run) {
     const stored = recipeOfRun(run);

@@ -1,7 +1,7 @@
 // Saving and loading models as a directory (model.json + weights.bin), on any backend: tfjs-node's
 // file:// handler exists only where tfjs-node does, so we write the files ourselves, atomically.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { sha256 } from '../io/sha256';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic';
@@ -9,8 +9,6 @@ import { toFloat16 } from '../io/float16';
 // Registered before any model.json is read: they replace the stock classes of the same names.
 import './batch-norm';
 import './conv';
-
-const sha256 = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /** Float32 weights as float16, and their specs marked so that TensorFlow.js widens them on load. */
 function halve(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer): [tf.io.WeightsManifestEntry[], ArrayBuffer] {

@@ -1,7 +1,7 @@
 // What git keeps of a notebook: its cells and metadata, no outputs. JupyterLab's autosave writes
 // outputs, execution counts and the kernel's language_info into the file a student has open; the git
 // filter `at-odds-strip` (set up by `npm run setup`, named in .gitattributes) passes the tracked
-// notebooks through stripNotebook, so that stepping through a chapter leaves `git status` clean.
+// notebooks through stripNotebook, so that stepping through a chapter never reaches a diff or a commit.
 
 /** The language_info tslab's kernel reports: tracked notebooks carry it, so opening one changes nothing. */
 export const TSLAB_LANGUAGE_INFO = {
@@ -26,8 +26,8 @@ export function stripNotebook(text: string): string {
   const cells = nb.cells.map((c) => {
     const meta = Object.fromEntries(Object.entries(c.metadata ?? {}).filter(([k]) => !VOLATILE_CELL_METADATA.includes(k)));
     const source = (Array.isArray(c.source) ? c.source.join('') : c.source).split(/(?<=\n)/).filter((l) => l !== '');
-    const base = { cell_type: c.cell_type, ...(c.id === undefined ? {} : { id: c.id }), metadata: meta, source };
-    return c.cell_type === 'code' ? { cell_type: c.cell_type, execution_count: null, ...(c.id === undefined ? {} : { id: c.id }), metadata: meta, outputs: [], source } : base;
+    const cell = { cell_type: c.cell_type, ...(c.id === undefined ? {} : { id: c.id }), metadata: meta, source };
+    return c.cell_type === 'code' ? { ...cell, execution_count: null, outputs: [] } : cell; // keys are sorted below
   });
   const stripped = { cells, metadata: { ...metadata, language_info: TSLAB_LANGUAGE_INFO }, nbformat: nb.nbformat, nbformat_minor: nb.nbformat_minor };
   return `${JSON.stringify(sortKeys(stripped), null, 1)}\n`;

@@ -1,7 +1,7 @@
 // Checkpoints: one directory per epoch, written under a temporary name and renamed into place, then
 // named in checkpoint.json (also written atomically). A crash at any moment leaves the last good one.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { sha256 } from '../io/sha256';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { readJsonFile } from '../io/json';
@@ -22,8 +22,6 @@ const POINTER = 'checkpoint.json';
 export function hasCheckpoint(dir: string): boolean {
   return fs.existsSync(path.join(dir, POINTER));
 }
-
-const sha256 = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 export async function saveCheckpoint<H>(dir: string, model: tf.LayersModel, optimizer: OptimizerState, state: CheckpointState<H>): Promise<void> {
   const name = `epoch-${String(state.epoch).padStart(4, '0')}`;
