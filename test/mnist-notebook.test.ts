@@ -16,7 +16,7 @@ test.serial('02-mnist runs on the shipped models and exports its figures, tables
   t.true(html.length < 5e6, `handout is ${html.length} bytes`);
   t.true(fs.statSync(path.join(out, 'handouts', '02-mnist.pdf')).size > 1e5, 'a PDF');
   t.is(html.match(/class="at-odds-figure"/g)?.length, 4, 'curves (l_inf, l_2), Figure 7, Figure 1');
-  t.is(html.match(/src="data:image\/png;base64,/g)?.length, 7, 'Figure 2, three Figure 3 grids, three Figure 4 rows');
+  t.is(html.match(/src="data:image\/png;base64,/g)?.length, 8, 'Figure 2, three Figure 3 grids, three Figure 4 rows, the explorer at its start');
   t.is(html.match(/class="at-odds-explorer"/g)?.length, 1);
   t.regex(html, /on the first 40 test images/);
   t.regex(html, /tensors held: \d+ = [1-9]\d* in models \+ [1-9]\d* in figure inputs; 0 unaccounted for/);

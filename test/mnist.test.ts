@@ -12,8 +12,11 @@ import { readCsv } from '../lib/io/csv';
 import { loadModel, saveModel } from '../lib/models/io';
 import { mnistCnn } from '../lib/models/mnist';
 import { loadShipped, MNIST_MODELS_DIR, shipRun, trainRecipe } from '../lib/zoo/zoo';
-import { explorerFrames, explorerHtml } from '../lib/plots/explorer';
-import { accuracyTable, redBlue } from '../lib/plots/chapter-figures';
+import * as zlib from 'zlib';
+import { explorerData } from '../lib/plots/explorer';
+import { unshuffle } from '../lib/live/unpack';
+import { accuracyTable } from '../lib/plots/chapter-figures';
+import { redBlue } from '../lib/plots/gradients';
 import { MNIST_RECIPES, recipeFlags } from '../lib/zoo/recipes';
 import { makeOptimizer, setLearningRate } from '../lib/train/optimizer';
 import { trainSizeSweep } from '../lib/zoo/train-size';
@@ -150,18 +153,23 @@ test('Figure 1 sweep: one row per (size, eps_train), epochs = images seen / size
   await t.throwsAsync(trainSizeSweep({ ...spec, sizes: [5000] }, trainSet, testSet, out), { message: /training-set size 5000 must be an integer in 50\.\.1000/ });
 });
 
-test('the epsilon explorer: a frame per model and eps, eps 0 is the clean prediction, and the page swaps frames', async (t) => {
+test('the epsilon explorer carries its models, images and starting state into the page', async (t) => {
   const digits = await loadMnist('sample');
   const { x, y } = batchTensors(digits, [0, 1, 2]);
   const model = mnistCnn('small', 5);
-  const f = await explorerFrames({ a: model, b: model }, x, y, { threat: 'linf', epsList: [0, 0.1, 0.2], steps: 3 });
-  t.deepEqual([Object.keys(f.cells), f.cells.a.length, f.cells.a[0].length], [['a', 'b'], 3, 3]);
-  const clean = tf.tidy(() => Array.from(tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync()));
-  t.deepEqual(f.cells.a[0].map((c) => c.predicted), clean);
-  t.true(f.cells.a[0].every((c) => c.src.startsWith('data:image/png;base64,')));
-  const html = explorerHtml(f, { initial: 1 });
-  t.regex(html, /<input type="range" min="0" max="2" step="1" value="1"/);
-  await t.throwsAsync(explorerFrames({ a: model }, x, y, { threat: 'linf', epsList: [-0.1], steps: 3 }), { message: /explorer eps must be >= 0/ });
+  const held = tf.memory().numTensors;
+  const data = await explorerData({ a: model, b: model }, x, y, { eps: 0.1, steps: 3 });
+  t.is(tf.memory().numTensors, held, 'no tensor left behind');
+  t.deepEqual([data.models.map((m) => m.name), data.images.shape, data.labels, data.initial], [['a', 'b'], [3, 28, 28, 1], Array.from(y.dataSync()), { norm: 'linf', eps: 0.1, steps: 3, target: null, selected: [0, 1, 2] }]);
+  t.true(data.canDraw, 'MNIST digits can be drawn');
+  // The images and weights survive the trip: bytes for pixels, float16 weights, packed.
+  const pixels = new Uint8Array(zlib.gunzipSync(Buffer.from(data.images.pixels, 'base64')));
+  t.deepEqual(Array.from(pixels.slice(0, 784)), Array.from(x.slice([0], [1]).dataSync(), (v) => Math.round(v * 255)));
+  const weights = unshuffle(new Uint8Array(zlib.gunzipSync(Buffer.from(data.models[0].weights, 'base64'))), 2);
+  const first = model.getWeights()[0].dataSync();
+  t.is(fromFloat16Bits(weights[0] | (weights[1] << 8)), fromFloat16Bits(toFloat16Bits(first[0])));
+  await t.throwsAsync(explorerData({ f: (z: tf.Tensor4D) => tf.zeros([z.shape[0], 10]) as tf.Tensor2D }, x, y, { eps: 0.1 }), { message: /'f' is a function; the page needs a tf.LayersModel/ });
+  await t.throwsAsync(explorerData({ a: model }, x, tf.tensor1d([1, 2], 'int32'), { eps: 0.1 }), { message: /3 images but 2 labels/ });
   tf.dispose([x, y]);
   model.dispose();
 });

@@ -7,7 +7,10 @@ import { loadImage, createCanvas } from 'canvas';
 import { figureHtml, plotlyBundleHtml } from '../lib/plots/figure';
 import { sliderFigure } from '../lib/plots/slider';
 import { imageGrid } from '../lib/plots/grid';
-import { ExplorerFrames, explorerHtml } from '../lib/plots/explorer';
+import * as tf from '@tensorflow/tfjs';
+import { explorerHtml } from '../lib/plots/explorer';
+import { mnistCnn } from '../lib/models/mnist';
+import { initBackend } from '../lib/backend/init';
 import { openHandout } from './helpers/browser';
 import { tempDir } from './helpers/cli';
 import { readCsv, writeCsv } from '../lib/io/csv';
@@ -74,16 +77,20 @@ test('CSV round-trips typed rows, atomically', (t) => {
 
 test('the same figure and the same explorer open twice on a page (a notebook beside its executed copy) each draw into their own place', async (t) => {
   const fig = figureHtml({ data: [{ x: [0, 1, 2], y: [1, 0.5, 0.2], mode: 'lines+markers' }], layout: { title: { text: 'twice' } } });
-  const cell = { src: 'data:image/png;base64,iVBORw0KGgo=', predicted: 3, confidence: 0.9, correct: true };
-  const frames: ExplorerFrames = { threat: 'linf', epsList: [0, 0.1], epsText: ['0', '0.1'], labels: [3], size: 28, cells: { m: [[cell], [{ ...cell, predicted: 5, correct: false }]] } };
-  const explorer = explorerHtml(frames, { initial: 1 });
+  await initBackend({ quiet: true });
+  const model = mnistCnn('small', 3);
+  const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const y = tf.tensor1d([3, 5], 'int32');
+  const explorer = await explorerHtml({ m: model }, x, y, { eps: 0.1, steps: 2 });
+  tf.dispose([x, y]);
   const file = path.join(tempDir('twice'), 'twice.html');
   fs.writeFileSync(file, `<html><body>${plotlyBundleHtml()}<section>${fig}${explorer}</section><section>${fig}${explorer}</section></body></html>`);
   const { browser, page } = await openHandout(file);
   try {
     await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 2, { timeout: 20_000 });
     t.deepEqual(await page.$$eval('.at-odds-figure', (divs) => divs.map((d) => d.querySelectorAll('.scatterlayer .trace').length)), [1, 1], 'each copy of the figure has its trace');
-    t.deepEqual(await page.$$eval('.at-odds-pred', (ds) => ds.map((d) => d.textContent)), ['5 (90%)', '5 (90%)'], 'each copy of the explorer shows its frame');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLElement>('.at-odds-explorer')).every((e) => e.dataset.state === 'ready'), { timeout: 60_000 });
+    t.deepEqual(await page.$$eval('.at-odds-explorer', (roots) => roots.map((r) => r.querySelectorAll('.ao-live .at-odds-pred').length)), [2, 2], 'each copy of the explorer shows its own two images');
   } finally {
     await browser.close();
   }

@@ -73,6 +73,38 @@ test.serial('wasm and cpu training kernels match the reference kernels on conv-n
   t.true(Math.max(...ours.wasm.w1.map(Math.abs)) > 1e-4);
 });
 
+test.serial('max-pool gradients go to the first of tied inputs on every backend, as TensorFlow sends them', async (t) => {
+  // A digit's black background: after a convolution with a bias and a ReLU, every window is a tie.
+  // 2x2 windows at stride 2, and 3x3 at stride 2 with 'same' padding (windows overlap).
+  const input = Float32Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => (i % 7 === 0 ? 1 : 0.5));
+  const grads = async (backend: string) => {
+    await tf.setBackend(backend);
+    const x = tf.tensor4d(input, [2, 6, 6, 2]);
+    const f = (xi: tf.Tensor) => tf.add(tf.sum(tf.mul(tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid'), tf.range(1, 2 * 3 * 3 * 2 + 1).reshape([2, 3, 3, 2]))),
+      tf.sum(tf.maxPool(xi as tf.Tensor4D, 3, 2, 'same')));
+    const g = tf.grad(f)(x);
+    const out = Array.from(await g.data());
+    tf.dispose([x, g]);
+    return out;
+  };
+  registerTrainingKernels('cpu');
+  registerTrainingKernels('wasm');
+  const cpu = await grads('cpu');
+  t.deepEqual(await grads('wasm'), cpu);
+  try {
+    require('@tensorflow/tfjs-node');
+    t.deepEqual(await grads('tensorflow'), cpu);
+  } catch {
+    t.log('tfjs-node is not built here: comparing wasm with cpu only');
+  }
+  // All ties: each 2x2 window's gradient goes to its top-left input, and to no other.
+  await tf.setBackend('wasm');
+  const flat = tf.ones([1, 4, 4, 1]);
+  const g = tf.grad((xi: tf.Tensor) => tf.sum(tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid')))(flat);
+  t.deepEqual(Array.from(await g.data()), [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  tf.dispose([flat, g]);
+});
+
 test.serial('training kernels leak no tensors', async (t) => {
   registerTrainingKernels('wasm');
   await tf.setBackend('wasm');

@@ -19,7 +19,39 @@ export const crossEntropy: LossFn = (z, labels) => {
     save([logProbs]);
     return {
       value: tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(labels, classes)), -1)),
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(tf.sub(tf.exp(saved), tf.oneHot(labels, classes)), tf.expandDims(dy, -1)),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+        // p_y - 1 computed as minus the other classes' probabilities: on a confident model p_y rounds to
+        // within float32's 6e-8 of 1, and p_y - 1 would be mostly rounding error, a different error on
+        // each backend, which sends PGD's signed steps in different directions.
+        const onehot = tf.oneHot(labels, classes);
+        const others = tf.mul(tf.exp(saved), tf.sub(1, onehot));
+        return tf.mul(tf.sub(others, tf.mul(onehot, tf.sum(others, -1, true))), tf.expandDims(dy, -1));
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(z) as tf.Tensor1D;
+};
+
+/**
+ * The attacks' default loss: cross-entropy, with its gradient scaled per example by exp(-m) > 0, m the
+ * largest log-probability of a wrong class. PGD uses only the gradient's direction (its signs, or its
+ * unit l2 direction), which the scale leaves as it is. Without it, a model sure of itself (other
+ * classes below 1e-38) has a gradient that underflows into float32's subnormals, which backends round
+ * differently (wasm flushes them to zero): PGD in the page and in Node would go different ways.
+ */
+export const attackCrossEntropy: LossFn = (z, labels) => {
+  const classes = z.shape[1];
+  const f = tf.customGrad(((logits: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const logProbs = tf.logSoftmax(logits);
+    save([logProbs]);
+    return {
+      value: tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(labels, classes)), -1)),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+        const onehot = tf.oneHot(labels, classes);
+        const m = tf.max(tf.sub(saved, tf.mul(onehot, 1e9)), -1, true);
+        const others = tf.mul(tf.exp(tf.sub(saved, m)), tf.sub(1, onehot));
+        return tf.mul(tf.sub(others, tf.mul(onehot, tf.sum(others, -1, true))), tf.expandDims(dy, -1));
+      },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(z) as tf.Tensor1D;
@@ -44,7 +76,7 @@ export interface PgdOptions {
   restarts?: number;
   /** Targeted attack: lower the loss of these classes [N] instead of raising the loss of y. */
   target?: tf.Tensor1D;
-  /** The loss to raise (default cross-entropy). */
+  /** The loss to raise (default cross-entropy, as attackCrossEntropy differentiates it). */
   loss?: LossFn;
   /** Seed of the random starts; restart r uses seed + r. */
   seed?: number;
@@ -68,13 +100,26 @@ function checkInputs(x: tf.Tensor, y: tf.Tensor, threat: ThreatModel, target?: t
  * call makes survives it.
  */
 export function pgd(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: PgdOptions): tf.Tensor4D {
+  const steps = pgdSteps(model, x, y, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same attack, one step at a time: the generator yields after every PGD step (the step's index,
+ * counting restarts) and returns x_adv. A page runs it in slices between frames, so that it stays
+ * responsive, and drops it (`return()`) when the student has moved on: what it holds is disposed then.
+ */
+export function* pgdSteps(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: PgdOptions): Generator<number, tf.Tensor4D, void> {
   const threat = typeof opts.threat === 'object' ? opts.threat : threatModel(opts.threat ?? 'linf', opts.eps as number, opts.bounds);
   checkPositiveInt('steps', opts.steps);
   const restarts = opts.restarts ?? 1;
   checkPositiveInt('restarts', restarts);
   if (!(opts.stepSize > 0)) throw new Error(`stepSize must be > 0, got ${opts.stepSize}`);
   checkInputs(x, y, threat, opts.target);
-  const loss = opts.loss ?? crossEntropy;
+  const loss = opts.loss ?? attackCrossEntropy;
   const labels = opts.target ?? y;
   // A targeted attack climbs the negative loss of the target class.
   const objective = (xa: tf.Tensor4D) => {
@@ -83,38 +128,52 @@ export function pgd(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: Pgd
   };
   const gradient = tf.grad((xa: tf.Tensor) => tf.sum(objective(xa as tf.Tensor4D)));
 
-  const attack = (restart: number): tf.Tensor4D => {
+  let done = 0;
+  function* attack(restart: number): Generator<number, tf.Tensor4D, void> {
     let xa = opts.randomStart ?? true ? threat.randomPerturb(x, (opts.seed ?? 0) + restart) : tf.clone(x);
-    for (let i = 0; i < opts.steps; i++) {
-      const next = tf.tidy(() => threat.project(threat.step(xa, gradient(xa) as tf.Tensor4D, opts.stepSize), x));
-      xa.dispose();
-      xa = next;
+    let finished = false;
+    try {
+      for (let i = 0; i < opts.steps; i++) {
+        const next = tf.tidy(() => threat.project(threat.step(xa, gradient(xa) as tf.Tensor4D, opts.stepSize), x));
+        xa.dispose();
+        xa = next;
+        yield done++;
+      }
+      finished = true;
+      return xa;
+    } finally {
+      if (!finished) xa.dispose();
     }
-    return xa;
-  };
-
-  let best = attack(0);
-  for (let r = 1; r < restarts; r++) {
-    const candidate = attack(r);
-    const merged = tf.tidy(() => {
-      const score = (xa: tf.Tensor4D) => {
-        const z = logits(model, xa);
-        const pred = tf.argMax(z, -1);
-        const success = opts.target ? tf.equal(pred, opts.target) : tf.notEqual(pred, y);
-        return { success, value: opts.target ? tf.neg(loss(z, labels)) : loss(z, labels) };
-      };
-      const a = score(best);
-      const b = score(candidate);
-      // Worse for the model: fooled beats not fooled; between equals, the higher loss.
-      const take = tf.logicalOr(tf.logicalAnd(b.success, tf.logicalNot(a.success)),
-        tf.logicalAnd(tf.equal(b.success, a.success), tf.greater(b.value, a.value)));
-      return tf.where(tf.reshape(take, [-1, 1, 1, 1]).tile([1, ...x.shape.slice(1)]), candidate, best) as tf.Tensor4D;
-    });
-    best.dispose();
-    candidate.dispose();
-    best = merged;
   }
-  return best;
+
+  let best = yield* attack(0);
+  let finished = false;
+  try {
+    for (let r = 1; r < restarts; r++) {
+      const candidate = yield* attack(r);
+      const merged = tf.tidy(() => {
+        const score = (xa: tf.Tensor4D) => {
+          const z = logits(model, xa);
+          const pred = tf.argMax(z, -1);
+          const success = opts.target ? tf.equal(pred, opts.target) : tf.notEqual(pred, y);
+          return { success, value: opts.target ? tf.neg(loss(z, labels)) : loss(z, labels) };
+        };
+        const a = score(best);
+        const b = score(candidate);
+        // Worse for the model: fooled beats not fooled; between equals, the higher loss.
+        const take = tf.logicalOr(tf.logicalAnd(b.success, tf.logicalNot(a.success)),
+          tf.logicalAnd(tf.equal(b.success, a.success), tf.greater(b.value, a.value)));
+        return tf.where(tf.reshape(take, [-1, 1, 1, 1]).tile([1, ...x.shape.slice(1)]), candidate, best) as tf.Tensor4D;
+      });
+      best.dispose();
+      candidate.dispose();
+      best = merged;
+    }
+    finished = true;
+    return best;
+  } finally {
+    if (!finished) best.dispose();
+  }
 }
 
 /** The fast gradient sign method: one l_inf step of size eps from x. */

@@ -9,15 +9,11 @@
 //    multi-output kernel with its gradient, which lib/models/batch-norm.ts uses where it is registered.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { FUSED_BATCH_NORM_TRAINING } from './kernel-names';
+
+export { FUSED_BATCH_NORM_TRAINING };
 
 const RELU_GRAD = 'AtOddsReluGrad';
-
-/**
- * Training-mode batch norm over the last axis of x [N, H, W, C], with scale and offset [C]:
- * outputs y [N, H, W, C], the batch mean [C], the batch variance [C] (unbiased, as TensorFlow gives
- * it) and three reserve tensors that the gradient reads. Attribute: epsilon.
- */
-export const FUSED_BATCH_NORM_TRAINING = 'AtOddsFusedBatchNormTraining';
 
 interface TfeAttr { name: string; type: number; value: unknown }
 interface NodeBackend extends KernelBackend {

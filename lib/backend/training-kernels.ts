@@ -16,6 +16,14 @@ interface Ops {
   run(name: string, inputs: Record<string, TensorInfo>, attrs?: NamedAttrMap): TensorInfo;
   /** Runs `name` and frees the inputs listed in `consumed`, which were our own temporaries. */
   then(name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap, consumed: TensorInfo[]): TensorInfo;
+  /** A new float32 tensor on this backend, holding `values`. */
+  output(shape: number[], values: Float32Array): TensorInfo;
+}
+
+/** The two backends make a tensor from values each in its own way. */
+interface Makers {
+  makeTensorInfo?(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+  makeOutput?(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): TensorInfo;
 }
 
 function opsFor(backendName: string, backend: KernelBackend, stock: Map<string, KernelFunc>): Ops {
@@ -24,9 +32,11 @@ function opsFor(backendName: string, backend: KernelBackend, stock: Map<string, 
     if (fn == null) throw new Error(`backend '${backendName}' has no ${name} kernel to build training kernels on`);
     return fn({ inputs, attrs, backend }) as TensorInfo;
   };
+  const makers = backend as unknown as Makers;
   return {
     backend,
     run,
+    output: (shape, values) => (backendName === 'wasm' ? makers.makeOutput!(shape, 'float32', undefined, values) : makers.makeTensorInfo!(shape, 'float32', values)),
     then(name, inputs, attrs, consumed) {
       const out = run(name, inputs, attrs);
       for (const t of consumed) backend.disposeData(t.dataId);
@@ -134,10 +144,43 @@ function batchMatMul(ops: Ops, a: TensorInfo, b: TensorInfo, attrs: NamedAttrMap
     [aa, bb].filter((t, i) => t !== [a, b][i]));
 }
 
+/**
+ * dx for a max-pool: each output's gradient goes to the first largest input of its window, in row-major
+ * order, as TensorFlow's MaxPoolGrad does. Stock wasm sends it to another of the tied inputs, and ties are
+ * everywhere in a digit's black background, so PGD on wasm took other steps than on TensorFlow or cpu.
+ */
+function maxPoolGrad(ops: Ops, dy: TensorInfo, input: TensorInfo, attrs: NamedAttrMap): TensorInfo {
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number],
+    attrs.filterSize as [number, number] | number, attrs.strides as [number, number] | number, 1,
+    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined);
+  const x = ops.backend.readSync(input.dataId) as Float32Array;
+  const g = ops.backend.readSync(dy.dataId) as Float32Array;
+  const [n, h, w, c] = input.shape;
+  const { outHeight: oh, outWidth: ow, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const dx = new Float32Array(n * h * w * c);
+  for (let b = 0; b < n; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let k = 0; k < c; k++) {
+    let best = -1;
+    let bestValue = -Infinity;
+    for (let u = 0; u < fh; u++) {
+      const r = i * sh + u - top;
+      if (r < 0 || r >= h) continue;
+      for (let v = 0; v < fw; v++) {
+        const q = j * sw + v - left;
+        if (q < 0 || q >= w) continue;
+        const at = ((b * h + r) * w + q) * c + k;
+        if (x[at] > bestValue || best < 0) { best = at; bestValue = x[at]; }
+      }
+    }
+    if (best >= 0) dx[best] += g[((b * oh + i) * ow + j) * c + k];
+  }
+  return ops.output(input.shape, dx);
+}
+
 const registered = new Set<string>();
 
 /**
- * Adds Conv2DBackpropFilter, Conv2DBackpropInput and a transposed BatchMatMul to a backend
+ * Adds Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad and a transposed BatchMatMul to a backend
  * ('wasm' or 'cpu'). Calling it again for the same backend does nothing.
  */
 export function registerTrainingKernels(backendName: 'wasm' | 'cpu'): void {
@@ -157,6 +200,7 @@ export function registerTrainingKernels(backendName: 'wasm' | 'cpu'): void {
   };
   add('Conv2DBackpropFilter', (ops, { x, dy }, attrs) => backpropFilter(ops, x, dy, attrs));
   add('Conv2DBackpropInput', (ops, { dy, filter }, attrs) => backpropInput(ops, dy, filter, attrs));
+  add('MaxPoolGrad', (ops, { dy, input }, attrs) => maxPoolGrad(ops, dy, input, attrs));
   add('BatchMatMul', (ops, { a, b }, attrs) =>
     attrs.transposeA || attrs.transposeB ? batchMatMul(ops, a, b, attrs) : ops.run('BatchMatMul', { a, b }, attrs));
   registered.add(backendName);

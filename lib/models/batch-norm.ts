@@ -7,7 +7,7 @@
 // stock class name, so a saved model is a plain Keras model.json that any TensorFlow.js loads, and
 // every batch-norm layer that we load trains the fast way.
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_BATCH_NORM_TRAINING } from '../backend/node-kernels';
+import { FUSED_BATCH_NORM_TRAINING } from '../backend/kernel-names';
 import { foldedIntoProducer } from './conv';
 import { fastLayers } from './fast-path';
 

@@ -5,16 +5,7 @@ import { sha256 } from '../io/sha256';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic';
-import { toFloat16 } from '../io/float16';
-// Registered before any model.json is read: they replace the stock classes of the same names.
-import './batch-norm';
-import './conv';
-
-/** Float32 weights as float16, and their specs marked so that TensorFlow.js widens them on load. */
-function halve(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
-  if (specs.some((s) => s.dtype !== 'float32' || s.quantization)) throw new Error('float16 storage takes float32 weights only');
-  return [specs.map((s) => ({ ...s, quantization: { dtype: 'float16' as const } })), toFloat16(new Float32Array(data)).buffer as ArrayBuffer];
-}
+import { expectedWeightBytes, halve, modelFromArtifacts } from './artifacts';
 
 /** Writes model.json and weights.bin into `dir`; `float16` halves the file (weights rounded to ~3 digits). */
 export async function saveModel(model: tf.LayersModel, dir: string, opts: { float16?: boolean } = {}): Promise<void> {
@@ -58,15 +49,9 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   if (json.weightsSha256 !== undefined && sha256(new Uint8Array(weightData)) !== json.weightsSha256) {
     throw new Error(`${dir}: the weights are not the ones model.json was written with (SHA-256 differs): a damaged copy; restore it (git checkout, or train again)`);
   }
-  const bytesPer = (s: tf.io.WeightsManifestEntry) => (s.quantization ? { uint8: 1, uint16: 2, float16: 2 }[s.quantization.dtype] : 4);
-  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s), 0);
+  const expected = expectedWeightBytes(specs);
   if (weightData.byteLength !== expected) {
     throw new Error(`${dir}: the weights hold ${weightData.byteLength} bytes, model.json describes ${expected}`);
   }
-  try {
-    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
-  } catch (e) {
-    // tfjs says "Shape mismatch: ..." or names a layer, never the file.
-    throw new Error(`${jsonPath}: the network it describes does not load (${(e as Error).message})`);
-  }
+  return modelFromArtifacts({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }, jsonPath);
 }

@@ -6,7 +6,7 @@ import type { CurveRow } from '../eval/accuracy';
 import { Classifier, topClass } from '../models/classifier';
 import type { TrainSizeRow } from '../zoo/train-size';
 import type { Figure, Trace } from './figure';
-import { inputGradients, visibleGradients } from './gradients';
+import { gradientColours, inputGradients } from './gradients';
 import { imageGrid, tensorImages } from './grid';
 import { markdownTable } from './table';
 import type { TrainingRecord } from '../zoo/zoo';
@@ -96,11 +96,6 @@ export function trainSizeFigure(rows: TrainSizeRow[]): Figure {
   };
 }
 
-/** Signed values as colour: red where positive, blue where negative, white at zero; |z| <= 1. [N, H, W, 1] -> [N, H, W, 3] */
-export function redBlue(z: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.concat([tf.sub(1, tf.relu(tf.neg(z))), tf.sub(1, tf.abs(z)), tf.sub(1, tf.relu(z))], 3) as tf.Tensor4D);
-}
-
 /**
  * Figure 2: the images, then each model's input gradient. Grey digits: signed, red raises the loss and
  * blue lowers it, scaled by 3 standard deviations; colour images: as the paper's code draws them,
@@ -108,12 +103,7 @@ export function redBlue(z: tf.Tensor4D): tf.Tensor4D {
  */
 export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Record<string, Classifier>, opts: { what?: string; scale?: number } = {}): Promise<Buffer> {
   const grey = x.shape[3] === 1;
-  const rows = [grey ? tf.tile(x, [1, 1, 1, 3]) as tf.Tensor4D : tf.clone(x), ...Object.values(models).map((m) => tf.tidy(() => {
-    const g = inputGradients(m, x, y);
-    if (!grey) return visibleGradients(g);
-    const sd = tf.sqrt(tf.add(tf.moments(g, [1, 2, 3], true).variance, 1e-20));
-    return redBlue(tf.clipByValue(tf.div(g, tf.mul(3, sd)), -1, 1) as tf.Tensor4D);
-  }))];
+  const rows = [grey ? tf.tile(x, [1, 1, 1, 3]) as tf.Tensor4D : tf.clone(x), ...Object.values(models).map((m) => tf.tidy(() => gradientColours(inputGradients(m, x, y))))];
   const all = tf.concat(rows);
   const what = opts.what ?? (grey ? 'digit' : 'image');
   const labels = [what, ...Object.keys(models).map((n) => `∇ ${n}`)].flatMap((r) => Array(x.shape[0]).fill(r));

@@ -1,97 +1,136 @@
-// The epsilon explorer: a slider over eps that shows, for a few test images, the adversarial image
-// and each model's prediction. Every frame is computed in advance and the page only swaps images
-// and captions, so it scrubs instantly and works in a handout with no kernel behind it.
+// The epsilon explorer: for a few test images, each model's adversarial image and prediction at the
+// eps of a slider. The attack runs in the page (lib/live), so any eps, norm, step count or target
+// works in JupyterLab and in a handout opened from a file. This module writes that page fragment: the
+// models (float16), the images, the compiled library and TensorFlow.js's wasm, all inlined, and a
+// picture of the starting state, computed here, which the PDF prints and a page without scripts shows.
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
 import { madryStepSize, pgd } from '../attacks/pgd';
-import { formatEps, Norm, normSymbol } from '../attacks/threat';
+import { formatEps, Norm, normSymbol, threatModel } from '../attacks/threat';
 import { Classifier, topClass } from '../models/classifier';
+import { modelArtifacts } from '../models/artifacts';
+import { liveBundle, wasmBinary } from '../live/bundle';
+import type { LiveExplorerData } from '../live/data';
+import { pack } from '../live/pack';
 import { imageGrid, tensorImages } from './grid';
 
-/** One image and what a model says of it. */
-export interface ExplorerCell {
-  /** A PNG as a data: URI. */
-  src: string;
-  predicted: number;
-  confidence: number;
-  correct: boolean;
-}
-
-export interface ExplorerFrames {
-  threat: Norm;
-  epsList: number[];
-  /** The eps values as the slider shows them ('8/255'). */
-  epsText: string[];
-  labels: number[];
-  /** A name per class id where the data set has them (CIFAR-10), else the ids are shown. */
+export interface ExplorerOptions {
+  /** Where the explorer starts. */
+  threat?: Norm;
+  eps: number;
+  /** PGD steps (default 20). */
+  steps?: number;
+  /** Start with a targeted attack towards this class (default: untargeted). */
+  target?: number | null;
+  /** Which images of the strip are attacked at first (default: the first 8). */
+  selected?: number[];
+  /** The slider's range in each norm (default: MNIST's for grey images, CIFAR-10's for colour). */
+  ranges?: Record<Norm, { max: number; step: number }>;
   classNames?: string[];
-  /** Pixels of one image. */
-  size: number;
-  /** cells[model][eps index][image] */
-  cells: Record<string, ExplorerCell[][]>;
+  title?: string;
 }
 
-/** PGD examples at every eps of the grid for every model, with predictions: the explorer's data. */
-export async function explorerFrames(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D,
-  opts: { threat: Norm; epsList: number[]; steps: number; seed?: number; classNames?: string[] }): Promise<ExplorerFrames> {
-  if (opts.epsList.some((e) => !(e >= 0))) throw new Error(`explorer eps must be >= 0, got ${opts.epsList}`);
-  const cells: Record<string, ExplorerCell[][]> = {};
-  const truth = Array.from(y.dataSync());
-  for (const [name, model] of Object.entries(models)) {
-    cells[name] = [];
-    for (const eps of opts.epsList) {
-      const xAdv = eps === 0 ? tf.clone(x) : pgd(model, x, y, { threat: opts.threat, eps, steps: opts.steps, stepSize: madryStepSize(eps, opts.steps), seed: opts.seed ?? 0 });
-      const { classes: pred, confidences: conf } = topClass(model, xAdv);
-      const { shape: [, h, w, c], data } = await tensorImages(xAdv);
-      const pixels = Float32Array.from(data);
-      xAdv.dispose();
-      const size = h * w * c;
-      cells[name].push(pred.map((cls, i) => ({
-        src: `data:image/png;base64,${imageGrid({ shape: [1, h, w, c], data: pixels.subarray(i * size, (i + 1) * size) }, { scale: 1, pad: 0 }).toString('base64')}`,
-        predicted: cls, confidence: conf[i], correct: cls === truth[i],
-      })));
-    }
+const DEFAULT_RANGES = {
+  grey: { linf: { max: 0.5, step: 0.005 }, l2: { max: 6, step: 0.05 } },
+  colour: { linf: { max: 16 / 255, step: 0.25 / 255 }, l2: { max: 2, step: 0.02 } },
+};
+
+/** The data the page needs: models, images [N, H, W, C] in [0, 1] with labels [N], and where to start. */
+export async function explorerData(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, opts: ExplorerOptions): Promise<LiveExplorerData> {
+  const [n, h, w, c] = x.shape;
+  for (const [name, m] of Object.entries(models)) {
+    if (typeof m === 'function') throw new Error(`explorer: '${name}' is a function; the page needs a tf.LayersModel, whose layers and weights it can carry`);
   }
-  return { threat: opts.threat, epsList: opts.epsList, epsText: opts.epsList.map(formatEps), labels: Array.from(y.dataSync()), classNames: opts.classNames, size: x.shape[2], cells };
+  if (y.shape[0] !== n) throw new Error(`explorer: ${n} images but ${y.shape[0]} labels`);
+  if (Object.keys(models).length === 0) throw new Error('explorer: no models to compare');
+  const threat = opts.threat ?? 'linf';
+  threatModel(threat, opts.eps); // refuses a bad norm or eps before any work
+  const selected = opts.selected ?? Array.from({ length: Math.min(8, n) }, (_, i) => i);
+  const outside = selected.filter((i) => !(Number.isInteger(i) && i >= 0 && i < n));
+  if (selected.length === 0 || selected.length > 8 || outside.length) throw new Error(`explorer: selected must be 1 to 8 indices of the ${n} images, got [${selected}]`);
+  const bytes = tf.tidy(() => tf.cast(tf.round(tf.mul(tf.clipByValue(x, 0, 1), 255)), 'int32'));
+  const pixels = await bytes.data();
+  bytes.dispose();
+  return {
+    models: await Promise.all(Object.entries(models).map(async ([name, m]) => {
+      const a = await modelArtifacts(m as tf.LayersModel);
+      return { name, modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weights: pack(new Uint8Array(a.weightData), 2) };
+    })),
+    images: { shape: [n, h, w, c], pixels: pack(Uint8Array.from(pixels)) },
+    labels: Array.from(await y.data()),
+    classNames: opts.classNames,
+    ranges: opts.ranges ?? DEFAULT_RANGES[c === 1 ? 'grey' : 'colour'],
+    levels: c === 3,
+    initial: { norm: threat, eps: opts.eps, steps: opts.steps ?? 20, target: opts.target ?? null, selected },
+    canDraw: h === 28 && w === 28 && c === 1,
+    wasm: wasmBinary(),
+  };
 }
 
-/** The explorer as one self-contained HTML fragment (a range input and a short script). */
-export function explorerHtml(frames: ExplorerFrames, opts: { title?: string; initial?: number } = {}): string {
-  const json = JSON.stringify(frames).replace(/</g, '\\u003c');
-  const id = `explorer-${crypto.createHash('sha1').update(json).digest('hex').slice(0, 12)}`;
-  const initial = opts.initial ?? 0;
-  const norm = normSymbol(frames.threat);
-  // MNIST's 28-pixel digits at 3x; CIFAR-10's 32-pixel photos at 2.5x, so that eight fit a handout's width.
-  const px = frames.size >= 32 ? Math.round(2.5 * frames.size) : 3 * frames.size;
-  const name = (c: number) => frames.classNames?.[c] ?? String(c);
-  const rows = Object.keys(frames.cells).map((name, m) => `<tr><th style="text-align:right;padding-right:8px">${name}</th>${frames.labels.map((_, d) =>
-    `<td style="text-align:center;vertical-align:top;padding:2px 4px;width:${px + 8}px"><img data-m="${m}" data-d="${d}" width="${px}" height="${px}" style="image-rendering:pixelated;display:block;margin:auto;max-width:none"><div class="at-odds-pred" data-m="${m}" data-d="${d}" style="font:11px sans-serif;white-space:nowrap"></div></td>`).join('')}</tr>`).join('\n');
-  return `<div class="at-odds-explorer" id="${id}" style="max-width:900px">
-<div style="font:bold 14px sans-serif;margin:4px 0">${opts.title ?? `${norm} PGD against each model`}</div>
-<label style="font:13px sans-serif">${norm} ε = <span class="at-odds-eps"></span>
-<input type="range" min="0" max="${frames.epsList.length - 1}" step="1" value="${initial}" style="width:320px;vertical-align:middle"></label>
-<table style="border-collapse:collapse;margin-top:6px"><tr><th></th>${frames.labels.map((l) => `<th style="font:12px sans-serif;white-space:nowrap">label ${name(l)}</th>`).join('')}</tr>
-${rows}</table>
-<script>(function () {
-  var f = ${json};
-  // This script's own explorer (it sits inside it), even where the same explorer is open twice.
-  var root = (document.currentScript && document.currentScript.closest('.at-odds-explorer')) || document.getElementById('${id}');
-  var names = Object.keys(f.cells);
-  function show(k) {
-    root.querySelector('.at-odds-eps').textContent = f.epsText[k];
-    root.querySelectorAll('img').forEach(function (img) {
-      img.src = f.cells[names[+img.dataset.m]][k][+img.dataset.d].src;
-    });
-    root.querySelectorAll('.at-odds-pred').forEach(function (div) {
-      var c = f.cells[names[+div.dataset.m]][k][+div.dataset.d];
-      var pct = Math.round(100 * c.confidence) + '%';
-      div.textContent = f.classNames ? f.classNames[c.predicted] + ' ' + pct : c.predicted + ' (' + pct + ')';
-      div.style.color = c.correct ? '#1a7f37' : '#cf222e';
-    });
+/**
+ * The starting state as one picture: each model's adversarial images and predictions, computed in Node
+ * with the same attack the page runs (PGD from the clean image, steps of 2.5 eps / steps).
+ */
+async function startingPicture(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, d: LiveExplorerData): Promise<Buffer> {
+  const { norm, eps, steps, target, selected } = d.initial;
+  const name = (k: number) => d.classNames?.[k] ?? String(k);
+  const xs = tf.gather(x, selected) as tf.Tensor4D;
+  const ys = tf.gather(y, selected) as tf.Tensor1D;
+  const targets = target == null ? undefined : tf.fill([selected.length], target, 'int32') as tf.Tensor1D;
+  const rows: tf.Tensor4D[] = [];
+  const labels: string[] = [];
+  for (const [label, m] of Object.entries(models)) {
+    const adv = eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: norm, eps, steps, stepSize: madryStepSize(eps, steps), randomStart: false, target: targets });
+    const { classes, confidences } = topClass(m, adv);
+    rows.push(adv);
+    labels.push(...classes.map((k, i) => `${label}\n${name(k)} (${Math.round(100 * confidences[i])}%)`));
   }
-  var input = root.querySelector('input');
-  input.addEventListener('input', function () { show(+input.value); });
-  show(+input.value);
-})();</script>
+  const all = tf.concat(rows);
+  const what = `${normSymbol(norm)} PGD-${steps} at ε = ${formatEps(eps)}${target == null ? '' : ` towards ${name(target)}`}`;
+  const png = imageGrid(await tensorImages(all), {
+    cols: selected.length, labels, scale: x.shape[1] >= 32 ? 2 : 3,
+    title: `${what}, labels ${selected.map((i) => name(d.labels[i])).join(' ')}`,
+  });
+  tf.dispose([xs, ys, all, ...rows, ...(targets ? [targets] : [])]);
+  return png;
+}
+
+/** The loader: unpacks the bundle once per page (and per bundle), then starts this explorer. */
+const LOADER = `(function () {
+  var root = document.currentScript && document.currentScript.closest('.at-odds-explorer');
+  if (!root) return;
+  function fail(why) {
+    root.querySelectorAll('.ao-status').forEach(function (s) { s.textContent = 'The live explorer could not start here (' + why + '): the picture shows its starting state.'; });
+    root.dataset.state = 'failed';
+  }
+  if (typeof DecompressionStream === 'undefined') return fail('this browser has no DecompressionStream');
+  var bundle = root.querySelector('.ao-bundle');
+  var key = 'atOddsLive_' + bundle.dataset.hash;
+  if (!window[key]) {
+    var bin = atob(JSON.parse(bundle.textContent)), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    window[key] = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text()
+      .then(function (js) { window.atOddsLive = undefined; (0, eval)(js); return window.atOddsLive; });
+  }
+  window[key].then(function (live) { return live.explorer(root, JSON.parse(root.querySelector('.ao-data').textContent)); })
+    .catch(function (e) { fail(e && e.message ? e.message : String(e)); });
+})();`;
+
+/** The explorer as one self-contained HTML fragment. */
+export async function explorerHtml(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, opts: ExplorerOptions): Promise<string> {
+  const data = await explorerData(models, x, y, opts);
+  const picture = (await startingPicture(models, x, y, data)).toString('base64');
+  const bundle = await liveBundle();
+  const hash = crypto.createHash('sha1').update(bundle).digest('hex').slice(0, 12);
+  const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+  return `<div class="at-odds-explorer" data-state="static" style="max-width:980px">
+<style>.at-odds-explorer .ao-replaced{display:none}@media print{.at-odds-explorer .ao-live,.at-odds-explorer .ao-status{display:none}.at-odds-explorer .ao-static.ao-replaced{display:block}}</style>
+<div style="font:bold 14px sans-serif;margin:4px 0">${opts.title ?? 'PGD against each model, live'}</div>
+<div class="ao-static"><img alt="the explorer's starting state" src="data:image/png;base64,${picture}" style="max-width:100%">
+<div style="font:12px sans-serif;color:#555">Drawn when the notebook ran. Opened in a browser, the explorer computes every ε, norm, step count and target live.</div></div>
+<div class="ao-status" style="font:12px sans-serif;color:#0969da">Starting the live attack (TensorFlow.js in this page)…</div>
+<script type="application/json" class="ao-data">${json(data)}</script>
+<script type="application/json" class="ao-bundle" data-hash="${hash}">${json(bundle)}</script>
+<script>${LOADER}</script>
 </div>`;
 }

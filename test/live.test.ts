@@ -1,0 +1,148 @@
+// The live explorer in headless Chromium: PGD runs in the page, on wasm, and agrees with
+// lib/attacks/pgd.ts run here in Node; a digit drawn with the mouse is classified; a slider dragged
+// quickly runs only its last value; nothing leaves the page.
+import test from 'ava';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/backend/init';
+import { batchTensors } from '../lib/data/dataset';
+import { loadMnist } from '../lib/data/mnist';
+import { madryStepSize, pgd } from '../lib/attacks/pgd';
+import type { Norm } from '../lib/attacks/threat';
+import { topClass } from '../lib/models/classifier';
+import { explorerHtml } from '../lib/plots/explorer';
+import type { LiveResult } from '../lib/live/explorer';
+import { loadShipped } from '../lib/zoo/zoo';
+import { explorerAfter, explorerReady, openHandout, OpenHandout, setExplorerEps } from './helpers/browser';
+import { tempDir } from './helpers/cli';
+
+let models: Record<string, tf.LayersModel>;
+let x: tf.Tensor4D;
+let y: tf.Tensor1D;
+let opened: OpenHandout;
+
+test.before(async () => {
+  await initBackend({ quiet: true });
+  models = { standard: (await loadShipped('small-standard')).model, robust: (await loadShipped('small-linf-0.3')).model };
+  ({ x, y } = batchTensors(await loadMnist('sample'), Array.from({ length: 12 }, (_, i) => i)));
+  const html = await explorerHtml(models, x, y, { eps: 0.3, steps: 10, selected: [0, 1, 2, 3, 4, 5, 6, 7], title: 'test' });
+  const file = path.join(tempDir('live'), 'live.html');
+  fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8"></head><body>${html}</body></html>`);
+  opened = await openHandout(file, 1000);
+});
+
+test.after.always(async () => {
+  await opened?.browser.close();
+});
+
+/** What Node's PGD gives for the page's attack: the same images, eps, steps and target, no random start. */
+function nodeAttack(r: LiveResult, xs: tf.Tensor4D, ys: tf.Tensor1D) {
+  return Object.entries(models).map(([name, m]) => {
+    const target = r.target == null ? undefined : tf.fill([xs.shape[0]], r.target, 'int32') as tf.Tensor1D;
+    const adv = r.eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: r.norm as Norm, eps: r.eps, steps: r.steps, stepSize: madryStepSize(r.eps, r.steps), randomStart: false, target });
+    const out = { name, predictions: topClass(m, adv).classes, adversarial: Array.from(adv.dataSync()) };
+    tf.dispose([adv, ...(target ? [target] : [])]);
+    return out;
+  });
+}
+
+/** The page and Node agree: every prediction, and the images up to float differences between backends. */
+function agree(t: import('ava').ExecutionContext, r: LiveResult) {
+  const idx = r.columns;
+  const xs = tf.gather(x, idx) as tf.Tensor4D;
+  const ys = tf.tensor1d(r.labels, 'int32');
+  const node = nodeAttack(r, xs, ys);
+  tf.dispose([xs, ys]);
+  node.forEach((n, m) => {
+    const page = r.models[m];
+    t.is(page.name, n.name);
+    t.deepEqual(page.predictions, n.predictions, `${n.name}: predictions at ${r.norm} eps ${r.eps}`);
+    const diff = page.adversarial.map((v, i) => Math.abs(v - n.adversarial[i]));
+    const mean = diff.reduce((a, b) => a + b, 0) / diff.length;
+    // Where a gradient is nearly zero, its sign can differ between backends and one step goes the
+    // other way: a few pixels may differ by a step, the images as a whole by very little.
+    t.true(mean < 2e-3, `${n.name}: mean |page - node| = ${mean}`);
+    t.true(diff.filter((d) => d > 1e-3).length / diff.length < 0.02, `${n.name}: pixels that differ`);
+  });
+}
+
+test.serial('the page attacks on wasm and agrees with Node at its starting eps, and at an eps no frame was drawn for', async (t) => {
+  const { page } = opened;
+  const first = await explorerReady(page);
+  t.is(first.backend, 'wasm');
+  t.deepEqual([first.norm, first.eps, first.steps, first.columns], ['linf', 0.3, 10, [0, 1, 2, 3, 4, 5, 6, 7]]);
+  agree(t, first);
+  const r = await setExplorerEps(page, 0.135);
+  t.is(r.eps, 0.135, 'the slider moves in steps of 0.005');
+  agree(t, r);
+  t.is(await page.$eval('.ao-live .at-odds-eps', (e) => e.textContent), '0.135');
+  // The standard model is wrong on most digits at 0.3, the robust one right on most.
+  const right = (m: number) => first.models[m].predictions.filter((p, i) => p === first.labels[i]).length;
+  t.true(right(0) <= 2 && right(1) >= 6, `standard ${right(0)}, robust ${right(1)} of 8`);
+});
+
+test.serial('ℓ2, a target class and another test image: the page still agrees with Node', async (t) => {
+  const { page } = opened;
+  await explorerAfter(page, () => page.select('.ao-live select.ao-norm', 'l2'));
+  await explorerAfter(page, () => page.select('.ao-live select.ao-target', '3'));
+  const r = await explorerAfter(page, () => page.click('.ao-live img.ao-thumb:nth-child(11)'));
+  t.is(r.norm, 'l2');
+  t.is(r.target, 3);
+  t.deepEqual(r.columns, [1, 2, 3, 4, 5, 6, 7, 10], 'test image 10 joins, the first one chosen leaves');
+  agree(t, r);
+  await explorerAfter(page, () => page.select('.ao-live select.ao-target', ''));
+  await explorerAfter(page, () => page.select('.ao-live select.ao-norm', 'linf'));
+});
+
+test.serial('a slider dragged quickly runs only its last value', async (t) => {
+  const { page } = opened;
+  const before = await page.$eval('.at-odds-explorer', (e) => +(e as HTMLElement).dataset.done!);
+  await page.$eval('.ao-live input[type=range]', (s) => {
+    for (const v of [0.05, 0.1, 0.15, 0.2, 0.25]) {
+      (s as HTMLInputElement).value = String(v);
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  });
+  const r = await explorerReady(page, before);
+  t.is(r.eps, 0.25);
+  t.is(await page.$eval('.at-odds-explorer', (e) => +(e as HTMLElement).dataset.done!), before + 1, 'one attack for five positions');
+});
+
+test.serial('a digit drawn with the mouse is classified by both models, as Node classifies it', async (t) => {
+  const { page } = opened;
+  await setExplorerEps(page, 0);
+  const canvas = (await page.$('.ao-live .at-odds-draw canvas'))!;
+  await canvas.scrollIntoView();
+  const box = (await canvas.boundingBox())!;
+  // A vertical stroke: a one.
+  const r = await explorerAfter(page, async () => {
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + 0.07 * k));
+    await page.mouse.up();
+  });
+  t.is(r.columns[0], -1, 'the drawing is the first column');
+  const drawn = r.models[0].adversarial.slice(0, 28 * 28); // at eps 0, the drawing itself
+  t.true(drawn.filter((v) => v > 0.5).length > 30, 'the stroke is in the image');
+  const xd = tf.tensor4d(drawn, [1, 28, 28, 1]);
+  for (const [m, model] of Object.values(models).entries()) {
+    const node = topClass(model, xd).classes[0];
+    t.is(r.models[m].predictions[0], node, 'the page and Node read the drawing alike');
+    t.is(node, 1, 'a vertical stroke is a one');
+  }
+  xd.dispose();
+  t.is(await page.$eval('.ao-live .ao-grid th:nth-child(2)', (e) => e.textContent), 'yours (1?)');
+});
+
+test.serial('nothing leaves the page, and no script fails', (t) => {
+  t.deepEqual(opened.remote, []);
+  t.deepEqual(opened.errors, []);
+});
+
+test('the explorer refuses bad input by name', async (t) => {
+  await t.throwsAsync(explorerHtml(models, x, y, { eps: -0.1 }), { message: /eps must be a number >= 0, got -0.1/ });
+  await t.throwsAsync(explorerHtml(models, x, y, { eps: 0.1, threat: 'l1' as Norm }), { message: /unknown threat model 'l1'/ });
+  await t.throwsAsync(explorerHtml(models, x, y, { eps: 0.1, selected: [3, 12] }), { message: /selected must be 1 to 8 indices of the 12 images, got \[3,12\]/ });
+  await t.throwsAsync(explorerHtml({}, x, y, { eps: 0.1 }), { message: /no models/ });
+});
