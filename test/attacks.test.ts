@@ -3,7 +3,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend/init';
 import { linf, l2 } from '../lib/attacks/threat';
-import { crossEntropy, fgsm, pgd } from '../lib/attacks/pgd';
+import { attackCrossEntropy, crossEntropy, fgsm, pgd, pgdSteps } from '../lib/attacks/pgd';
 import { interpolate, largeEpsExamples } from '../lib/attacks/large-eps';
 import { mnistCnn } from '../lib/models/mnist';
 import { seededRng } from '../lib/random';
@@ -162,6 +162,51 @@ test('the cross-entropy and its hand-written gradient match tfjs\'s own', (t) =>
   const values = tf.tidy(() => tf.sub(crossEntropy(z, y), tf.losses.softmaxCrossEntropy(tf.oneHot(y, 7), z, undefined, undefined, tf.Reduction.NONE)));
   t.true(tf.tidy(() => tf.max(tf.abs(values)).dataSync()[0]) < 1e-5);
   tf.dispose([z, y, w, ours, theirs, values]);
+});
+
+test('the attack loss: cross-entropy, with a gradient scaled per example that survives a confident model', (t) => {
+  const z = tf.tensor2d([[2, -1, 0.5], [0, 3, -2], [150, 20, 10]], [3, 3]);
+  const y = tf.tensor1d([0, 2, 0], 'int32');
+  const grad = (f: typeof crossEntropy) => tf.grad((l: tf.Tensor) => tf.sum(f(l as tf.Tensor2D, y)))(z).arraySync() as number[][];
+  const exact = grad(crossEntropy);
+  const scaled = grad(attackCrossEntropy);
+  t.deepEqual(tf.tidy(() => Array.from(attackCrossEntropy(z, y).dataSync())), tf.tidy(() => Array.from(crossEntropy(z, y).dataSync())));
+  // Where the exact gradient is representable, the scaled one is a positive multiple of it.
+  for (const i of [0, 1]) {
+    const ratio = scaled[i][0] / exact[i][0];
+    t.true(ratio > 0);
+    scaled[i].forEach((g, k) => t.true(Math.abs(g - ratio * exact[i][k]) < 1e-5 * Math.abs(ratio)));
+  }
+  // A model sure of class 0 by 130 nats: the exact gradient underflows to zero, the scaled one points
+  // at the runner-up (class 1), by exp(10) more than at class 2.
+  t.deepEqual(exact[2], [0, 0, 0]);
+  t.true(Math.abs(scaled[2][1] - 1) < 1e-6 && Math.abs(scaled[2][2] - Math.exp(-10)) < 1e-6 && Math.abs(scaled[2][0] + 1 + Math.exp(-10)) < 1e-6, `${scaled[2]}`);
+  tf.dispose([z, y]);
+});
+
+test('PGD one step at a time: the same x_adv, a yield per step, and nothing left when dropped half-way', (t) => {
+  const model = mnistCnn('small', 4);
+  const x = tf.fill([2, 28, 28, 1], 0.5) as tf.Tensor4D;
+  const y = tf.tensor1d([1, 2], 'int32');
+  const opts = { threat: 'linf' as const, eps: 0.1, steps: 4, stepSize: 0.05, restarts: 2, seed: 3 };
+  const whole = pgd(model, x, y, opts);
+  const before = tf.memory().numTensors;
+  const it = pgdSteps(model, x, y, opts);
+  const yielded: number[] = [];
+  let r = it.next();
+  while (!r.done) { yielded.push(r.value); r = it.next(); }
+  t.deepEqual(yielded, [0, 1, 2, 3, 4, 5, 6, 7], 'steps x restarts');
+  t.deepEqual(Array.from(r.value.dataSync()), Array.from(whole.dataSync()));
+  r.value.dispose();
+  t.is(tf.memory().numTensors, before);
+  for (const stop of [2, 6]) {
+    const dropped = pgdSteps(model, x, y, opts);
+    for (let i = 0; i < stop; i++) dropped.next();
+    dropped.return(undefined as unknown as tf.Tensor4D);
+    t.is(tf.memory().numTensors, before, `dropped after ${stop} steps`);
+  }
+  tf.dispose([x, y, whole]);
+  model.dispose();
 });
 
 test('an attack leaks no tensors: only x_adv survives', (t) => {

@@ -48,8 +48,9 @@ export const attackCrossEntropy: LossFn = (z, labels) => {
       value: tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(labels, classes)), -1)),
       gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
         const onehot = tf.oneHot(labels, classes);
-        const m = tf.max(tf.sub(saved, tf.mul(onehot, 1e9)), -1, true);
-        const others = tf.mul(tf.exp(tf.sub(saved, m)), tf.sub(1, onehot));
+        // The wrong classes' log-probabilities; the label's pushed far below, so that its exp is 0.
+        const wrong = tf.sub(saved, tf.mul(onehot, 1e9));
+        const others = tf.exp(tf.sub(wrong, tf.max(wrong, -1, true)));
         return tf.mul(tf.sub(others, tf.mul(onehot, tf.sum(others, -1, true))), tf.expandDims(dy, -1));
       },
     };
