@@ -7,6 +7,7 @@ import { atOdds, ROOT, tempDir } from './helpers/cli';
 import { jupyterEnv } from '../lib/setup/jupyter';
 import { venvBin } from '../lib/paths';
 import { openHandout } from './helpers/browser';
+import { averagingClassifier, linearAccuracy, robustClassifier, theorem21Bound } from '../lib/theory';
 
 const TRUSTED = 'import sys, nbformat; from nbformat.sign import NotebookNotary; print(NotebookNotary().check_signature(nbformat.read(sys.argv[1], 4)))';
 const fixture = (name: string) => path.join(ROOT, 'test', 'fixtures', name);
@@ -24,9 +25,10 @@ test.serial('the runner executes 01-theory and exports a self-contained handout 
   t.regex(r.stdout, /\[01-theory\] cell 1\/\d+/);
   t.regex(r.stdout, /\[01-theory\] executed in [\d.]+ s/);
   const html = fs.readFileSync(path.join(out, 'handouts', '01-theory.html'), 'utf8');
-  t.true(html.length < 3e6, `handout is ${html.length} bytes`);
-  t.is(html.match(/class="at-odds-figure"/g)?.length, 4, 'four plotly figures');
-  t.is(html.match(/plotly\.js \(cartesian - minified\)/g)?.length, 1, 'plotly inlined once');
+  t.true(html.length < 2e6, `handout is ${html.length} bytes`);
+  t.is(html.match(/class="at-odds-theory"/g)?.length, 3, 'three live figures: weak features, accuracy, Theorem 2.1');
+  t.is(html.match(/class="at-odds-figure"/g)?.length, 1, 'one drawn by the kernel: the SVMs');
+  t.is(html.match(/window\.atOddsUnpack\('atOddsPlotly'/g)?.length, 1, 'plotly inlined once');
   t.true((html.match(/<mjx-container class="MathJax" jax="SVG"/g)?.length ?? 0) > 20, 'the math is rendered to SVG');
   t.false(html.includes('window.MathJax'), 'no MathJax in the page');
   t.notRegex(html, /<script[^>]+src=["']?https?:/, 'no script from the network');
@@ -40,23 +42,50 @@ test.serial('the runner executes 01-theory and exports a self-contained handout 
   t.is(check.stdout.trim(), 'True', check.stderr);
 });
 
-test.serial('the 01-theory handout works in a browser: plots render, sliders move, nothing loads from the network', async (t) => {
-  const { browser, page, remote } = await openHandout(path.join(theoryOut, 'handouts', '01-theory.html'));
+test.serial('the 01-theory handout in a browser: its figures compute live from p, d, eta and eps, as lib/theory does; nothing from the network', async (t) => {
+  const { browser, page, remote, errors } = await openHandout(path.join(theoryOut, 'handouts', '01-theory.html'));
   try {
-    await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 4, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 1
+      && Array.from(document.querySelectorAll<HTMLElement>('.at-odds-theory')).every((e) => e.dataset.state === 'ready'), { timeout: 60_000 });
     await page.waitForFunction(() => document.querySelectorAll('mjx-container').length > 10, { timeout: 30_000 });
-    const title = () => page.$eval('.at-odds-figure .gtitle', (el) => el.textContent ?? '');
-    const before = await title();
-    t.regex(before, /at ε = 2\.00η/);
-    // Drag the first slider to its left end: the figure must switch to eps = 0.
-    const rail = (await page.$('.at-odds-figure .slider-rail-touch-rect'))!;
-    await rail.scrollIntoView();
-    const box = (await rail.boundingBox())!;
-    await page.mouse.click(box.x + 3, box.y + box.height / 2);
-    await page.waitForFunction((b) => document.querySelector('.at-odds-figure .gtitle')?.textContent !== b, { timeout: 5_000 }, before);
-    t.regex(await title(), /robust accuracy 99\.\d+% at ε = 0\.00η/);
+    const figure = (k: number) => page.$$eval('.at-odds-theory', (roots, i) => {
+      const gd = roots[i].querySelector('.js-plotly-plot') as HTMLElement & { data: { name: string; x: number[]; y: number[] }[]; layout: { title: { text: string } } };
+      return { title: gd.layout.title.text, traces: gd.data.map((d) => ({ name: d.name, x: Array.from(d.x), y: Array.from(d.y) })), done: +(roots[i] as HTMLElement).dataset.done! };
+    }, k);
+    const slide = async (k: number, name: string, value: number) => {
+      const before = (await figure(k)).done;
+      await page.$$eval('.at-odds-theory', (roots, i, n, v) => {
+        const input = roots[i].querySelector(`input.ao-${n}`) as HTMLInputElement;
+        input.value = String(v);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }, k, name, value);
+      await page.waitForFunction((i, b) => +document.querySelectorAll<HTMLElement>('.at-odds-theory')[i].dataset.done! > b, { timeout: 10_000 }, k, before);
+      return figure(k);
+    };
+    // The weak features at eps = 2 eta, then at 0: the title's accuracy is the closed form.
+    t.regex((await figure(0)).title, /robust accuracy 0\.13% at ε = 2\.00η/);
+    const clean = await slide(0, 'eps', 0);
+    const expected = (100 * linearAccuracy(averagingClassifier(1000), { p: 0.95, d: 1000, eta: 3 / Math.sqrt(1000) }, 0)).toFixed(2);
+    t.regex(clean.title, new RegExp(`robust accuracy ${expected.replace('.', '\\.')}% at ε = 0\\.00η`));
+    // The accuracy figure at d = 100 (log slider at 2) and eta = 0.2: lines follow, Monte Carlo points stay.
+    const before = await figure(1);
+    await slide(1, 'd', 2);
+    const after = await slide(1, 'eta', 0.2);
+    const line = after.traces.find((d) => d.name === 'averaging: closed form')!;
+    const i = line.x.findIndex((e) => Math.abs(e - 0.2) < 1e-9);
+    t.true(Math.abs(line.y[i] - linearAccuracy(averagingClassifier(100), { p: 0.95, d: 100, eta: 0.2 }, 0.2)) < 1e-6, 'the averaging line at eps = eta is the closed form at the new parameters');
+    const points = (f: typeof before) => f.traces.filter((d) => d.name.endsWith('Monte Carlo')).map((d) => d.y);
+    t.deepEqual(points(after), points(before), 'the Monte Carlo points stay where they were sampled');
+    t.regex(after.title, /points: \d+ samples at p = 0\.95, d = 1000/);
+    // Theorem 2.1's bound follows p.
+    const tradeoff = await slide(2, 'p', 0.9);
+    const bound = tradeoff.traces[0];
+    t.true(Math.abs(bound.y[100] - theorem21Bound(0.9, bound.x[100])) < 1e-9, 'the bound at p = 0.9');
+    const robust = tradeoff.traces.find((d) => d.name.startsWith('robust classifier'))!;
+    t.true(Math.abs(robust.x[0] - linearAccuracy(robustClassifier(1000), { p: 0.9, d: 1000, eta: 3 / Math.sqrt(1000) })) < 1e-9, 'sign(x1) is right with probability p');
     await page.screenshot({ path: path.join(theoryOut, 'handouts', '01-theory.png'), fullPage: false });
     t.deepEqual(remote, [], 'requests that left the machine');
+    t.deepEqual(errors, []);
   } finally {
     await browser.close();
   }

@@ -7,14 +7,19 @@ import type { Packed } from './data';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-let built: Promise<Packed> | undefined;
+const built = new Map<string, Promise<Packed>>();
 
-/** The bundle, minified and packed (about 0.3 MB of a page). Built once per process. */
-export function liveBundle(): Promise<Packed> {
-  built ??= (async () => {
+/**
+ * A page's bundle, minified and packed, built once per process: 'explorer' (TensorFlow.js, PGD and
+ * our layers: about 0.3 MB of a page) or 'theory' (Section 2's closed forms and figures: a few kB).
+ */
+export function liveBundle(entry: 'explorer' | 'theory' = 'explorer'): Promise<Packed> {
+  const cached = built.get(entry);
+  if (cached) return cached;
+  const promise = (async () => {
     const esbuild = await import('esbuild');
     const result = await esbuild.build({
-      entryPoints: [path.join(ROOT, 'lib', 'live', 'page.ts')],
+      entryPoints: [path.join(ROOT, 'lib', 'live', `${entry}-page.ts`)],
       bundle: true, minify: true, format: 'iife', platform: 'browser', target: 'es2020', write: false,
       absWorkingDir: ROOT,
       // The page needs core, layers and the cpu backend, not the whole of @tensorflow/tfjs.
@@ -23,9 +28,25 @@ export function liveBundle(): Promise<Packed> {
     });
     return pack(result.outputFiles[0].contents);
   })();
-  built.catch(() => { built = undefined; });
-  return built;
+  built.set(entry, promise);
+  promise.catch(() => built.delete(entry));
+  return promise;
 }
+
+/**
+ * A script that turns packed JavaScript into a promise of its evaluation, once per page and key: the
+ * loaders of the explorer, the theory figures and plotly.js all go through it.
+ */
+export const UNPACK_SCRIPT = `window.atOddsUnpack = window.atOddsUnpack || function (key, packed, result) {
+  if (!window[key]) {
+    if (typeof DecompressionStream === 'undefined') return Promise.reject(new Error('this browser has no DecompressionStream'));
+    var bin = atob(packed), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    window[key] = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text()
+      .then(function (js) { (0, eval)(js); return result(); });
+  }
+  return window[key];
+};`;
 
 /** TensorFlow.js's SIMD wasm binary, packed. */
 export function wasmBinary(): Packed {

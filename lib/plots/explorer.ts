@@ -9,7 +9,7 @@ import { madryStepSize, pgd } from '../attacks/pgd';
 import { formatEps, Norm, normSymbol, threatModel } from '../attacks/threat';
 import { Classifier, topClass } from '../models/classifier';
 import { modelArtifacts } from '../models/artifacts';
-import { liveBundle, wasmBinary } from '../live/bundle';
+import { liveBundle, UNPACK_SCRIPT, wasmBinary } from '../live/bundle';
 import type { LiveExplorerData } from '../live/data';
 import { pack } from '../live/pack';
 import { imageGrid, tensorImages } from './grid';
@@ -99,28 +99,21 @@ async function startingPicture(models: Record<string, Classifier>, x: tf.Tensor4
 const LOADER = `(function () {
   var root = document.currentScript && document.currentScript.closest('.at-odds-explorer');
   if (!root) return;
-  function fail(why) {
-    root.querySelectorAll('.ao-status').forEach(function (s) { s.textContent = 'The live explorer could not start here (' + why + '): the picture shows its starting state.'; });
-    root.dataset.state = 'failed';
-  }
-  if (typeof DecompressionStream === 'undefined') return fail('this browser has no DecompressionStream');
+  ${UNPACK_SCRIPT}
   var bundle = root.querySelector('.ao-bundle');
-  var key = 'atOddsLive_' + bundle.dataset.hash;
-  if (!window[key]) {
-    var bin = atob(JSON.parse(bundle.textContent)), bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    window[key] = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text()
-      .then(function (js) { window.atOddsLive = undefined; (0, eval)(js); return window.atOddsLive; });
-  }
-  window[key].then(function (live) { return live.explorer(root, JSON.parse(root.querySelector('.ao-data').textContent)); })
-    .catch(function (e) { fail(e && e.message ? e.message : String(e)); });
+  window.atOddsUnpack('atOddsLive_' + bundle.dataset.hash, JSON.parse(bundle.textContent), function () { return window.atOddsLive; })
+    .then(function (live) { return live.explorer(root, JSON.parse(root.querySelector('.ao-data').textContent)); })
+    .catch(function (e) {
+      root.querySelectorAll('.ao-status').forEach(function (s) { s.textContent = 'The live explorer could not start here (' + (e && e.message ? e.message : e) + '): the picture shows its starting state.'; });
+      root.dataset.state = 'failed';
+    });
 })();`;
 
 /** The explorer as one self-contained HTML fragment. */
 export async function explorerHtml(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, opts: ExplorerOptions): Promise<string> {
   const data = await explorerData(models, x, y, opts);
   const picture = (await startingPicture(models, x, y, data)).toString('base64');
-  const bundle = await liveBundle();
+  const bundle = await liveBundle('explorer');
   const hash = crypto.createHash('sha1').update(bundle).digest('hex').slice(0, 12);
   const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
   return `<div class="at-odds-explorer" data-state="static" style="max-width:980px">

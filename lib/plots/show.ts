@@ -1,14 +1,12 @@
 // Showing figures and images in a tslab notebook.
 import type * as tslab from 'tslab';
-import { Figure, figureHtml, figureSpec, plotlyBundleHtml } from './figure';
+import { Figure, figureHtml, figureSpec, plotlyOnce } from './figure';
 
 function display(): tslab.Display {
   // Required lazily: outside a kernel tslab's display throws "Not ready", and tests never call this.
   const { display: d } = require('tslab') as typeof tslab;
   return d;
 }
-
-let bundleShown = false;
 
 /** The mimetype of plotly figures that JupyterLab (with plotly's extension), Notebook 7 and VS Code draw. */
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -22,9 +20,8 @@ export function show(fig: Figure): void {
   const html = figureHtml(fig);
   writeDisplayData({
     [PLOTLY_MIME]: figureSpec(fig),
-    'text/html': bundleShown ? html : `${plotlyBundleHtml()}\n${html}`,
+    'text/html': `${plotlyOnce()}${html}`,
   });
-  bundleShown = true;
 }
 
 /**

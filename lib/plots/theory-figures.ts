@@ -1,11 +1,10 @@
 // The figures of the theory chapter (Section 2), built from lib/theory's closed forms and rows.
 import { AccuracyRow, SvmRow } from '../theory/experiments';
-import { averagingClassifier, linearAccuracy, robustClassifier } from '../theory/linear';
-import { checkParams, TheoryParams } from '../theory/params';
+import { averagingClassifier, linearAccuracy, robustClassifier, weightedClassifier } from '../theory/linear';
+import { checkEps, checkParams, TheoryParams } from '../theory/params';
 import { boundApplies, theorem21Bound, tradeoffCurve } from '../theory/tradeoff';
-import type { Figure, Trace } from './figure';
+import type { Figure, Trace } from './spec';
 import { markdownTable } from './table';
-import { sliderFigure } from './slider';
 
 const COLORS = { averaging: '#d62728', robust: '#1f77b4', weighted: '#2ca02c', bound: '#444444', adv: '#9467bd' };
 
@@ -21,107 +20,121 @@ function gaussian(xs: number[], mean: number, sd: number): number[] {
   return xs.map((x) => Math.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * Math.sqrt(2 * Math.PI)));
 }
 
+// Legends go under the plot: at the right they were cut off in the PDF.
+const LEGEND_BELOW = { orientation: 'h', x: 0, y: -0.22, xanchor: 'left', yanchor: 'top' };
+
 /**
  * For y = +1, the averaging classifier sees m = mean(x2..x_{d+1}) ~ N(eta, 1/d). The adversary moves
  * every weak feature by -eps, so m ~ N(eta - eps, 1/d): the shaded mass right of 0 is what stays correct.
  */
-export function weakFeatureFigure(params: TheoryParams, epsValues: number[]): Figure {
+export function weakFeatureFigure(params: TheoryParams, eps: number): Figure {
   const { d, eta } = checkParams(params);
+  checkEps(eps);
   const sd = 1 / Math.sqrt(d);
-  const lo = -3 * eta - 4 * sd;
+  const lo = Math.min(-3 * eta, eta - eps) - 4 * sd;
   const hi = eta + 4 * sd;
   const xs = Array.from({ length: 301 }, (_, i) => lo + ((hi - lo) * i) / 300);
-  const avg = averagingClassifier(d);
-  return sliderFigure({
-    values: epsValues,
-    label: 'ε = ',
-    format: (eps) => inEta(eps, eta),
-    initial: Math.max(0, epsValues.findIndex((e) => Math.abs(e - 2 * eta) < 1e-12)),
-    fixed: [{ x: xs, y: gaussian(xs, eta, sd), name: 'clean: N(η, 1/d)', mode: 'lines', line: { color: COLORS.robust } }],
-    frame: (eps) => {
-      const ys = gaussian(xs, eta - eps, sd);
-      return [
-        { x: xs, y: ys, name: 'attacked: N(η − ε, 1/d)', mode: 'lines', line: { color: COLORS.averaging } },
-        { x: xs.filter((x) => x > 0), y: ys.filter((_, i) => xs[i] > 0), name: 'still classified +1', fill: 'tozeroy', mode: 'none', fillcolor: 'rgba(214,39,40,0.3)' },
-      ];
-    },
-    title: (eps) => `Averaging classifier, y = +1: robust accuracy ${fmt(100 * linearAccuracy(avg, params, eps), 2)}% at ε = ${inEta(eps, eta)}`,
+  const ys = gaussian(xs, eta - eps, sd);
+  const accuracy = linearAccuracy(averagingClassifier(d), params, eps);
+  return {
+    data: [
+      { x: xs, y: gaussian(xs, eta, sd), name: 'clean: N(η, 1/d)', mode: 'lines', line: { color: COLORS.robust } },
+      { x: xs, y: ys, name: 'attacked: N(η − ε, 1/d)', mode: 'lines', line: { color: COLORS.averaging } },
+      { x: xs.filter((x) => x > 0), y: ys.filter((_, i) => xs[i] > 0), name: 'still classified +1', fill: 'tozeroy', mode: 'none', fillcolor: 'rgba(214,39,40,0.3)' },
+    ],
     layout: {
+      title: { text: `Averaging classifier, y = +1: robust accuracy ${fmt(100 * accuracy, 2)}% at ε = ${inEta(eps, eta)}` },
       xaxis: { title: { text: 'mean of the weak features x₂ … x₍d₊₁₎' } },
       yaxis: { title: { text: 'density' } },
       shapes: [{ type: 'line', x0: 0, x1: 0, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dot', color: '#888' } }],
+      legend: LEGEND_BELOW,
+      margin: { l: 60, r: 20, t: 50, b: 110 },
     },
-  });
+  };
 }
 
-/** Closed forms as lines, Monte Carlo estimates as points with 2-standard-error bars. */
-export function accuracyVsEpsFigure(rows: AccuracyRow[], params: TheoryParams, n: number): Figure {
-  const { eta } = checkParams(params);
-  const names = [...new Set(rows.map((r) => r.classifier))];
-  const data: Trace[] = names.flatMap((name, k) => {
-    const rs = rows.filter((r) => r.classifier === name);
+/** The angle of a weighted classifier sign(cos θ x1 + sin θ/√d Σ x_j) from its weights. */
+export function classifierAngle(w: Float64Array): number {
+  const weak = w[1];
+  if (w.length < 2 || w.some((v, j) => j > 0 && Math.abs(v - weak) > 1e-12 * Math.max(1, Math.abs(weak)))) {
+    throw new Error('a live accuracy figure needs weighted classifiers: the same weight on every weak feature');
+  }
+  return Math.atan2(weak * Math.sqrt(w.length - 1), w[0]);
+}
+
+/** Monte Carlo estimates, drawn at the parameters they were sampled at whatever the sliders say. */
+export interface MonteCarloPoints { rows: AccuracyRow[]; params: TheoryParams; n: number }
+
+/**
+ * Accuracy against eps (0 to 3 eta) of weighted classifiers given by their angle: closed forms as
+ * lines at `params`; Monte Carlo estimates as points with 2-standard-error bars.
+ */
+export function accuracyVsEpsFigure(params: TheoryParams, thetas: Record<string, number>, mc?: MonteCarloPoints): Figure {
+  const { eta, d } = checkParams(params);
+  const eps = Array.from({ length: 61 }, (_, i) => (i / 20) * eta);
+  const same = mc && mc.params.p === params.p && mc.params.d === params.d && Math.abs(mc.params.eta - eta) < 1e-12;
+  const data: Trace[] = Object.entries(thetas).flatMap(([name, theta], k) => {
     const color = Object.values(COLORS)[k % 5];
+    const w = weightedClassifier(d, theta);
+    const rs = mc?.rows.filter((r) => r.classifier === name) ?? [];
     return [
-      { x: rs.map((r) => r.eps), y: rs.map((r) => r.closedForm), name: `${name}: closed form`, mode: 'lines', line: { color } },
-      {
+      { x: eps, y: eps.map((e) => linearAccuracy(w, params, e)), name: `${name}: closed form`, mode: 'lines', line: { color } },
+      ...(rs.length ? [{
         x: rs.map((r) => r.eps), y: rs.map((r) => r.monteCarlo), name: `${name}: Monte Carlo`, mode: 'markers', marker: { color, size: 7 },
         error_y: { type: 'data', array: rs.map((r) => 2 * r.se), visible: true }, showlegend: false,
-      },
+      }] : []),
     ];
   });
   const vline = (x: number, text: string) => ({ type: 'line', x0: x, x1: x, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dot', color: '#888' }, label: { text } });
+  const points = !mc ? '' : same ? `; points: ${mc.n} samples` : `; points: ${mc.n} samples at p = ${mc.params.p}, d = ${mc.params.d}, η = ${fmt(mc.params.eta)}`;
   return {
     data,
     layout: {
-      title: { text: `Accuracy under an ℓ∞ adversary (p = ${params.p}, d = ${params.d}, η = ${fmt(eta)}; points: ${n} samples)` },
+      title: { text: `Accuracy under an ℓ∞ adversary<br><span style="font-size:12px">p = ${params.p}, d = ${d}, η = ${fmt(eta)}${points}</span>` },
       xaxis: { title: { text: 'ε' } },
       yaxis: { title: { text: 'accuracy' }, range: [-0.02, 1.02] },
       shapes: [vline(eta, 'ε = η'), vline(2 * eta, 'ε = 2η')],
+      legend: LEGEND_BELOW,
+      margin: { l: 60, r: 20, t: 70, b: 110 },
     },
   };
 }
 
 /**
  * Theorem 2.1 as a picture: (standard, robust) accuracy of the weighted classifiers
- * sign(cos θ x1 + sin θ/√d Σ x_j), against the bound robust <= p/(1-p) (1 - standard), over eps.
+ * sign(cos θ x1 + sin θ/√d Σ x_j), against the bound robust <= p/(1-p) (1 - standard), at eps.
  */
-export function tradeoffFigure(params: TheoryParams, epsValues: number[]): Figure {
+export function tradeoffFigure(params: TheoryParams, eps: number): Figure {
   const { p, d, eta } = checkParams(params);
   const std = Array.from({ length: 201 }, (_, i) => 0.5 + i / 400); // 0.5 .. 1
-  const avg = averagingClassifier(d);
-  const rob = robustClassifier(d);
-  const point = (name: string, w: Float64Array, eps: number, color: string): Trace => ({
+  const point = (name: string, w: Float64Array, color: string): Trace => ({
     x: [linearAccuracy(w, params)], y: [linearAccuracy(w, params, eps)], name, mode: 'markers', marker: { color, size: 12, symbol: 'diamond' },
   });
-  return sliderFigure({
-    values: epsValues,
-    label: 'ε = ',
-    format: (eps) => inEta(eps, eta),
-    initial: Math.max(0, epsValues.findIndex((e) => Math.abs(e - 2 * eta) < 1e-12)),
-    fixed: [{
-      x: std, y: std.map((s) => theorem21Bound(p, s)), name: 'Theorem 2.1 bound p/(1−p)·δ (for ε ≥ 2η)',
-      mode: 'lines', line: { color: COLORS.bound, dash: 'dash' }, fill: 'tozeroy', fillcolor: 'rgba(0,0,0,0.04)',
-    }],
-    frame: (eps) => {
-      const curve = tradeoffCurve(params, eps);
-      return [
-        {
-          x: curve.map((c) => c.standard), y: curve.map((c) => c.robust), name: 'sign(cos θ·x₁ + sin θ/√d·Σxⱼ), θ from 0 to π/2',
-          mode: 'lines+markers', marker: { size: 4, color: curve.map((c) => c.theta), colorscale: 'Viridis' }, line: { color: COLORS.weighted },
-          text: curve.map((c) => `θ = ${fmt(c.theta, 2)}`),
-        },
-        point('robust classifier sign(x₁)', rob, eps, COLORS.robust),
-        point('averaging classifier', avg, eps, COLORS.averaging),
-      ];
-    },
-    title: (eps) => `Standard vs robust accuracy at ε = ${inEta(eps, eta)}: ${boundApplies(params, eps) ? 'Theorem 2.1 applies' : 'below 2η the theorem is silent'}`,
+  const curve = tradeoffCurve(params, eps);
+  return {
+    data: [
+      {
+        x: std, y: std.map((s) => theorem21Bound(p, s)), name: 'Theorem 2.1 bound p/(1−p)·δ (for ε ≥ 2η)',
+        mode: 'lines', line: { color: COLORS.bound, dash: 'dash' }, fill: 'tozeroy', fillcolor: 'rgba(0,0,0,0.04)',
+      },
+      {
+        x: curve.map((c) => c.standard), y: curve.map((c) => c.robust), name: 'sign(cos θ·x₁ + sin θ/√d·Σxⱼ), θ from 0 to π/2',
+        mode: 'lines+markers', marker: { size: 4, color: curve.map((c) => c.theta), colorscale: 'Viridis' }, line: { color: COLORS.weighted },
+        text: curve.map((c) => `θ = ${fmt(c.theta, 2)}`),
+      },
+      point('robust classifier sign(x₁)', robustClassifier(d), COLORS.robust),
+      point('averaging classifier', averagingClassifier(d), COLORS.averaging),
+    ],
     layout: {
+      title: { text: `Standard vs robust accuracy at ε = ${inEta(eps, eta)}: ${boundApplies(params, eps) ? 'Theorem 2.1 applies' : 'below 2η the theorem is silent'}` },
       // Zoom to where the classifiers are: between sign(x1) at p and the averaging classifier near 1.
       xaxis: { title: { text: 'standard accuracy 1 − δ' }, range: [Math.max(0.5, p - 0.03), 1.002] },
       yaxis: { title: { text: 'robust accuracy' }, range: [0, 1.02] },
-      legend: { x: 0.01, y: 0.01, bgcolor: 'rgba(255,255,255,0.8)' },
+      legend: LEGEND_BELOW,
+      margin: { l: 60, r: 20, t: 50, b: 130 },
+      height: 520,
     },
-  });
+  };
 }
 
 /** Theorem 2.2: where the SVM puts its weight, and what that does to its accuracy, as eps_train grows. */
@@ -169,4 +182,25 @@ export function svmSummary(rows: SvmRow[], eta: number): string {
   return markdownTable(
     ['SVM', 'ε_train', 'weight share on x₁', 'standard accuracy', `robust accuracy at ε = ${inEta(rows[0]?.epsTest ?? 0, eta)}`],
     rows.map((r) => [r.epsTrain === 0 ? 'standard' : 'adversarial', inEta(r.epsTrain, eta), r.robustShare.toFixed(3), pct(r.standard), pct(r.robust)]));
+}
+
+/** What a live theory figure carries into its page: which figure, and where its sliders start. */
+export interface LiveTheoryData {
+  kind: 'weakFeatures' | 'tradeoff' | 'accuracy';
+  params: TheoryParams;
+  /** In eps / eta, for the figures drawn at one eps. */
+  epsInEta: number;
+  /** The accuracy figure's classifiers, by their angle θ. */
+  thetas?: Record<string, number>;
+  monteCarlo?: MonteCarloPoints;
+}
+
+/** The figure at the sliders' values: the one function the page and Node both draw with. */
+export function theoryFigure(data: LiveTheoryData, params: TheoryParams, epsInEta: number): Figure {
+  switch (data.kind) {
+    case 'weakFeatures': return weakFeatureFigure(params, epsInEta * params.eta);
+    case 'tradeoff': return tradeoffFigure(params, epsInEta * params.eta);
+    case 'accuracy': return accuracyVsEpsFigure(params, data.thetas ?? {}, data.monteCarlo);
+    default: throw new Error(`unknown theory figure '${(data as { kind: string }).kind}': use weakFeatures, tradeoff or accuracy`);
+  }
 }

@@ -1,0 +1,64 @@
+// A live figure of Section 2 in the page: p, d, eta and eps are sliders, and the figure is recomputed
+// from the closed forms (lib/theory, compiled for the page) at every move. The Monte Carlo points stay
+// as the kernel computed them, at the parameters they were sampled at.
+import { theoryFigure, LiveTheoryData } from '../plots/theory-figures';
+import { figureSpec } from '../plots/spec';
+import type { TheoryParams } from '../theory/params';
+
+interface PlotlyApi { react(div: HTMLElement, data: unknown, layout: unknown, config: unknown): Promise<unknown> }
+
+interface Slider { name: keyof TheoryParams | 'eps'; label: string; min: number; max: number; step: number; show: (v: number) => string }
+
+export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyApi): void {
+  const params: TheoryParams = { ...data.params };
+  let epsInEta = data.epsInEta;
+  // d moves on a log scale: 1 to 10,000 weak features.
+  const sliders: Slider[] = [
+    { name: 'p', label: 'p', min: 0.5, max: 0.995, step: 0.005, show: (v) => v.toFixed(3) },
+    { name: 'd', label: 'd', min: 0, max: 4, step: 0.01, show: (v) => String(Math.round(10 ** v)) },
+    { name: 'eta', label: 'η', min: 0.002, max: 0.5, step: 0.001, show: (v) => v.toFixed(3) },
+    ...(data.kind === 'accuracy' ? [] : [{ name: 'eps' as const, label: 'ε / η', min: 0, max: 3, step: 0.01, show: (v: number) => v.toFixed(2) }]),
+  ];
+  const controls = document.createElement('div');
+  controls.className = 'ao-theory-controls';
+  controls.style.cssText = 'display:flex;flex-wrap:wrap;gap:4px 18px;font:13px sans-serif;margin:4px 0';
+  const div = document.createElement('div');
+  div.style.cssText = 'width:100%;max-width:900px';
+  let done = 0;
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
+    const spec = figureSpec(theoryFigure(data, params, epsInEta));
+    void plotly.react(div, spec.data, spec.layout, spec.config).then(() => {
+      root.dataset.done = String(++done);
+      root.dataset.state = 'ready';
+    });
+  };
+  for (const s of sliders) {
+    const value = s.name === 'eps' ? epsInEta : s.name === 'd' ? Math.log10(params.d) : params[s.name];
+    const label = document.createElement('label');
+    const text = document.createElement('span');
+    text.style.cssText = 'display:inline-block;min-width:44px;font-weight:bold';
+    const input = document.createElement('input');
+    input.type = 'range';
+    input.className = `ao-${s.name}`;
+    Object.assign(input, { min: String(s.min), max: String(s.max), step: String(s.step) });
+    input.value = String(value);
+    input.style.cssText = 'width:150px;vertical-align:middle';
+    text.textContent = s.show(+input.value);
+    input.addEventListener('input', () => {
+      const v = +input.value;
+      text.textContent = s.show(v);
+      if (s.name === 'eps') epsInEta = v;
+      else if (s.name === 'd') params.d = Math.round(10 ** v);
+      else params[s.name] = v;
+      // One redraw per frame however fast the slider moves.
+      if (!frame) frame = requestAnimationFrame(draw);
+    });
+    label.append(`${s.label} = `, text, input);
+    controls.append(label);
+  }
+  root.querySelector('.ao-theory-placeholder')?.remove();
+  root.append(controls, div);
+  draw();
+}
