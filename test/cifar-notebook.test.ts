@@ -24,7 +24,7 @@ test.serial('03-cifar10 runs on the shipped models and a MadryLab checkpoint, an
   t.is(html.match(/class="at-odds-figure"/g)?.length, 3, 'curves (l_inf, l_2), Figure 7');
   const missing = unshipped('cifar10');
   const features = Object.values(CHAPTER_MODELS.cifar10!.features).filter((n) => !missing.includes(n)).length;
-  t.is(html.match(/src="data:image\/png;base64,/g)?.length, 1 + 2 * features, 'Figure 2, then a Figure 3 grid and a Figure 4 row per model');
+  t.is(html.match(/src="data:image\/png;base64,/g)?.length, 2 + 2 * features, 'Figure 2, then a Figure 3 grid and a Figure 4 row per model, and the explorer at its start');
   t.is(html.match(/class="at-odds-explorer"/g)?.length, 1);
   t.regex(html, /on the first 24 test images \(the MadryLab model on the first 24\)/);
   t.regex(html, /ResNet-50 \(CIFAR variant\), 3-4-6-3 bottlenecks, stem width 2/);

@@ -21,6 +21,7 @@ import { ROOT } from '../paths';
 import { AdversarialSpec, trainStep } from '../train/loop';
 import { makeOptimizer, OptimizerSpec, trainableVariables } from '../train/optimizer';
 import { int } from './args';
+import { benchLive } from './bench-live';
 
 const PEER_SETUP = "python3 -m venv .peer && PIP_RETRIES=0 PIP_TIMEOUT=5 .peer/bin/pip install 'torch==2.13.0+cpu' numpy";
 
@@ -150,7 +151,7 @@ async function peerData(w: Workload): Promise<string> {
   return cifar10BatchesDir();
 }
 
-const USAGE = 'usage: at-odds bench [--dataset mnist|cifar10] [--model madry|small] [--width W] [--pgd-steps K] [--batches N] [--repeats R] [--peer]\n    [--profile]        also print the kernels of one batch of each workload, by time\n    [--stock-layers]   tfjs-layers\' own batch norm and convolution instead of our fast paths (the speed before them)';
+const USAGE = 'usage: at-odds bench [--dataset mnist|cifar10] [--model madry|small] [--width W] [--pgd-steps K] [--batches N] [--repeats R] [--peer]\n    [--live]           the explorer\'s attack in headless Chromium (PGD-20, 8 images, two models), beside Node\n    [--profile]        also print the kernels of one batch of each workload, by time\n    [--stock-layers]   tfjs-layers\' own batch norm and convolution instead of our fast paths (the speed before them)';
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -158,11 +159,17 @@ export async function benchCommand(argv: string[]): Promise<number> {
     options: {
       dataset: { type: 'string', default: 'mnist' }, model: { type: 'string' }, width: { type: 'string' }, 'pgd-steps': { type: 'string' },
       batches: { type: 'string' }, repeats: { type: 'string' }, peer: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-      profile: { type: 'boolean', default: false }, 'stock-layers': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false }, 'stock-layers': { type: 'boolean', default: false }, live: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     console.log(`${USAGE}\n  defaults: mnist: --model madry --pgd-steps 10 --batches 6; cifar10: --width 16 --pgd-steps 7 --batches 4; --repeats 3`);
+    return 0;
+  }
+  if (values.live) {
+    const datasets = values.dataset === 'mnist' && !argv.some((a) => a.startsWith('--dataset')) ? ['mnist', 'cifar10'] as const : [values.dataset as 'mnist' | 'cifar10'];
+    if (!datasets.every((d) => d === 'mnist' || d === 'cifar10')) throw new Error(`the live benchmark has workloads for mnist and cifar10, not '${values.dataset}'`);
+    await benchLive([...datasets], int('repeats', values.repeats, 3));
     return 0;
   }
   const cifar = values.dataset === 'cifar10';
