@@ -122,13 +122,14 @@ function backpropInput(ops: Ops, dy: TensorInfo, filter: TensorInfo, attrs: Name
   const { top, left } = info.padInfo;
   const d = dilate(ops, dy, sh, sw);
   const [, dh, dw] = d.shape;
-  const padTop = kh - 1 - top;
-  const padLeft = kw - 1 - left;
-  const dP = padOrCrop(ops, d, [[padTop, h + kh - 1 - dh - padTop], [padLeft, w + kw - 1 - dw - padLeft]], d !== dy);
+  const pads: Pads = [[kh - 1 - top, h + kh - 1 - dh - (kh - 1 - top)], [kw - 1 - left, w + kw - 1 - dw - (kw - 1 - left)]];
   const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
   const wT = ops.then('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }, [flipped]);
+  // Zero padding goes to the convolution itself (no padded copy of dy); only a crop needs its own pass.
+  const explicit = pads.every(([a, b]) => a >= 0 && b >= 0);
+  const dP = explicit ? d : padOrCrop(ops, d, pads, d !== dy);
   return ops.then('Conv2D', { x: dP, filter: wT }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1],
+    strides: [1, 1], pad: explicit ? [[0, 0], pads[0], pads[1], [0, 0]] : 'valid', dataFormat: 'NHWC', dilations: [1, 1],
   }, dP !== dy ? [dP, wT] : [wT]);
 }
 
