@@ -175,7 +175,7 @@ test.serial('stepping through 01-theory in JupyterLab: run every cell, run a fig
 });
 
 
-test.serial('02-mnist in JupyterLab: after its last cell, the accuracy cell runs again', async (t) => {
+test.serial('02-mnist in JupyterLab: after its last cell, the accuracy cell runs again, and the live explorer answers its slider', async (t) => {
   await inChapter('02-mnist', async (page) => {
     // A small run: 20 test digits, PGD-3, as a student short of time would set it.
     await inLab(page, (app) => {
@@ -195,6 +195,41 @@ test.serial('02-mnist in JupyterLab: after its last cell, the accuracy cell runs
     const again = (await outputs())[accuracyCell];
     t.false(again.includes('"output_type":"error"'), again.slice(0, 500));
     t.regex(again, /on the first 20 test images/);
+
+    // The live explorer: its output attacks in the page; a student moves the slider and it answers.
+    const explorerCell = first.findIndex((o) => o.includes('at-odds-explorer'));
+    t.true(explorerCell > 0, 'the explorer cell has its output');
+    await inLab(page, (app, i) => {
+      const nb = app.shell.currentWidget.content;
+      nb.activeCellIndex = i;
+      return nb.scrollToCell(nb.widgets[i]);
+    }, explorerCell);
+    const sel = '.jp-NotebookPanel .at-odds-explorer';
+    const done = () => page.$eval(sel, (e) => +((e as HTMLElement).dataset.done ?? 0));
+    await page.waitForFunction((q) => (document.querySelector(q) as HTMLElement | null)?.dataset.state === 'ready', { timeout: 120_000 }, sel);
+    const state = () => page.$eval(sel, (e) => ({
+      eps: e.querySelector('.ao-live .at-odds-eps')!.textContent,
+      images: Array.from(e.querySelectorAll('img.at-odds-adv'), (i) => i.getAttribute('src')),
+      predictions: Array.from(e.querySelectorAll('.at-odds-pred'), (d) => d.textContent),
+    }));
+    const before = await state();
+    t.is(before.eps, '0.3');
+    const n = await done();
+    const slider = (await page.$(`${sel} .ao-live input[type=range]`))!;
+    await slider.scrollIntoView();
+    // Drag the thumb towards the left end, as a mouse would.
+    const box = (await slider.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let k = 1; k <= 8; k++) await page.mouse.move(box.x + box.width * (0.6 - 0.07 * k), box.y + box.height / 2);
+    await page.mouse.up();
+    await page.waitForFunction((q, m) => { const e = document.querySelector(q) as HTMLElement; return e.dataset.state === 'ready' && +(e.dataset.done ?? 0) > m; }, { timeout: 60_000 }, sel, n);
+    const after = await state();
+    t.not(after.eps, before.eps, `the slider moved: ${after.eps}`);
+    t.true(+after.eps! < 0.1, `eps ${after.eps}`);
+    t.notDeepEqual(after.images, before.images, 'the images change');
+    t.notDeepEqual(after.predictions, before.predictions, 'the predictions change');
+    await (await page.$(sel))!.screenshot({ path: path.join(tempDir('lab-explorer'), 'lab-explorer.png') });
   });
 });
 

@@ -336,7 +336,7 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
 
   await compute();
   // The live explorer replaces the picture Node drew, now that it shows the same state computed here.
-  root.querySelector('.ao-static')?.classList.add('ao-replaced');
+  root.querySelectorAll(':scope > .ao-static, :scope > .ao-status').forEach((e) => e.classList.add('ao-replaced'));
   root.append(live);
   (root as HTMLElement & { atOddsExplorer?: unknown }).atOddsExplorer = {
     last: () => lastResult,

@@ -5,7 +5,10 @@ import { theoryFigure, LiveTheoryData } from '../plots/theory-figures';
 import { figureSpec } from '../plots/spec';
 import type { TheoryParams } from '../theory/params';
 
-interface PlotlyApi { react(div: HTMLElement, data: unknown, layout: unknown, config: unknown): Promise<unknown> }
+interface PlotlyApi {
+  react(div: HTMLElement, data: unknown, layout: unknown, config: unknown): Promise<unknown>;
+  Plots: { resize(div: HTMLElement): void };
+}
 
 interface Slider { name: keyof TheoryParams | 'eps'; label: string; min: number; max: number; step: number; show: (v: number) => string }
 
@@ -61,4 +64,10 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
   root.querySelector('.ao-theory-placeholder')?.remove();
   root.append(controls, div);
   draw();
+  // JupyterLab resizes its panels without a window resize, which is all plotly's `responsive` hears.
+  let width = 0;
+  new ResizeObserver(() => {
+    if (div.clientWidth !== width && div.querySelector('.main-svg')) plotly.Plots.resize(div);
+    width = div.clientWidth;
+  }).observe(div);
 }
