@@ -9,28 +9,36 @@ import { checkPositiveInt } from '../checks';
 export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Tensor1D;
 
 /**
- * Per-example cross-entropy, -log softmax(z)[y], with its gradient written out as softmax(z) - onehot(y):
- * fewer kernels than differentiating through logSoftmax, which matters when PGD runs it 40 times a batch.
+ * Per-example cross-entropy -log softmax(z)[y], with a gradient written out as softmax(z) - onehot(y)
+ * times a positive factor per example: fewer kernels than differentiating through logSoftmax, which
+ * matters when PGD runs it 40 times a batch. `others` gives the wrong classes' share of the gradient
+ * (zero at the label) from the log-probabilities; the label's share is minus their sum.
  */
-export const crossEntropy: LossFn = (z, labels) => {
-  const classes = z.shape[1];
-  const f = tf.customGrad(((logits: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const logProbs = tf.logSoftmax(logits);
-    save([logProbs]);
-    return {
-      value: tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(labels, classes)), -1)),
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
-        // p_y - 1 computed as minus the other classes' probabilities: on a confident model p_y rounds to
-        // within float32's 6e-8 of 1, and p_y - 1 would be mostly rounding error, a different error on
-        // each backend, which sends PGD's signed steps in different directions.
-        const onehot = tf.oneHot(labels, classes);
-        const others = tf.mul(tf.exp(saved), tf.sub(1, onehot));
-        return tf.mul(tf.sub(others, tf.mul(onehot, tf.sum(others, -1, true))), tf.expandDims(dy, -1));
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(z) as tf.Tensor1D;
-};
+function crossEntropyWith(others: (logProbs: tf.Tensor, onehot: tf.Tensor) => tf.Tensor): LossFn {
+  return (z, labels) => {
+    const classes = z.shape[1];
+    const f = tf.customGrad(((logits: tf.Tensor2D, save: tf.GradSaveFunc) => {
+      const logProbs = tf.logSoftmax(logits);
+      save([logProbs]);
+      return {
+        value: tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(labels, classes)), -1)),
+        gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+          const onehot = tf.oneHot(labels, classes);
+          const o = others(saved, onehot);
+          return tf.mul(tf.sub(o, tf.mul(onehot, tf.sum(o, -1, true))), tf.expandDims(dy, -1));
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(z) as tf.Tensor1D;
+  };
+}
+
+/**
+ * Cross-entropy with its exact gradient. p_y - 1 is computed as minus the other classes'
+ * probabilities: on a confident model p_y rounds to within float32's 6e-8 of 1, and p_y - 1 would be
+ * mostly rounding error, a different error on each backend.
+ */
+export const crossEntropy: LossFn = crossEntropyWith((logProbs, onehot) => tf.mul(tf.exp(logProbs), tf.sub(1, onehot)));
 
 /**
  * The attacks' default loss: cross-entropy, with its gradient scaled per example by exp(-m) > 0, m the
@@ -39,24 +47,11 @@ export const crossEntropy: LossFn = (z, labels) => {
  * classes below 1e-38) has a gradient that underflows into float32's subnormals, which backends round
  * differently (wasm flushes them to zero): PGD in the page and in Node would go different ways.
  */
-export const attackCrossEntropy: LossFn = (z, labels) => {
-  const classes = z.shape[1];
-  const f = tf.customGrad(((logits: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const logProbs = tf.logSoftmax(logits);
-    save([logProbs]);
-    return {
-      value: tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(labels, classes)), -1)),
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
-        const onehot = tf.oneHot(labels, classes);
-        // The wrong classes' log-probabilities; the label's pushed far below, so that its exp is 0.
-        const wrong = tf.sub(saved, tf.mul(onehot, 1e9));
-        const others = tf.exp(tf.sub(wrong, tf.max(wrong, -1, true)));
-        return tf.mul(tf.sub(others, tf.mul(onehot, tf.sum(others, -1, true))), tf.expandDims(dy, -1));
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(z) as tf.Tensor1D;
-};
+export const attackCrossEntropy: LossFn = crossEntropyWith((logProbs, onehot) => {
+  // The label pushed far below the wrong classes, so that its exp is 0.
+  const wrong = tf.sub(logProbs, tf.mul(onehot, 1e9));
+  return tf.exp(tf.sub(wrong, tf.max(wrong, -1, true)));
+});
 
 /** Madry et al.'s rule of thumb: K steps of 2.5 eps / K reach anywhere in the ball from anywhere in it. */
 export function madryStepSize(eps: number, steps: number, scale = 2.5): number {
