@@ -72,7 +72,7 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
   const thumbs = dataUrls(pixels, data.images.shape);
   const className = (k: number) => data.classNames?.[k] ?? String(k);
   const scale = h >= 32 ? 2.5 : 3;
-  const epsText = (eps: number) => (data.levels ? `${+(eps * 255).toFixed(2)}/255` : String(+eps.toFixed(4)));
+  const epsText = (eps: number) => (data.levels && eps > 0 ? `${+(eps * 255).toFixed(2)}/255` : String(+eps.toFixed(4)));
 
   const state: State = { ...data.initial, focus: 0 };
   let pad: DrawPad | null = null;

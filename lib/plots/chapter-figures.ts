@@ -122,13 +122,15 @@ export function predictions(model: Classifier, x: tf.Tensor4D, classNames?: stri
 
 /** Figure 3: for each image (row), its large-eps example towards each class (column), with the prediction. */
 export async function largeEpsGrid(xAdv: tf.Tensor4D, targets: number[], model: Classifier, title: string, opts: { classNames?: string[]; scale?: number } = {}): Promise<Buffer> {
-  const labels = predictions(model, xAdv, opts.classNames).map((p, i) => (opts.classNames ? `→ ${className(targets[i], opts.classNames)}\n${p}` : `→${targets[i]}: ${p}`));
-  return imageGrid(await tensorImages(xAdv), { labels, cols: 10, scale: opts.scale, title });
+  // Named classes on three short lines, so that 32-pixel photos fit at twice their size: the CIFAR-10
+  // handout carries its live explorer's two networks and must stay under 5 MB.
+  const labels = predictions(model, xAdv, opts.classNames).map((p, i) => (opts.classNames ? `→ ${className(targets[i], opts.classNames)}\n${p.replace(/ (\d+%)$/, '\n$1')}` : `→${targets[i]}: ${p}`));
+  return imageGrid(await tensorImages(xAdv), { labels, cols: 10, scale: opts.scale ?? (opts.classNames ? 2 : undefined), pad: opts.classNames ? 12 : undefined, title });
 }
 
 /** Figure 4: frames from x to x_adv, one row (two for wide images), each with the model's prediction. */
 export async function interpolationGrid(frames: tf.Tensor4D, model: Classifier, title: string, opts: { classNames?: string[]; cols?: number } = {}): Promise<Buffer> {
-  return imageGrid(await tensorImages(frames), { labels: predictions(model, frames, opts.classNames).map((p) => (opts.classNames ? p.replace(/ (\d+%)$/, '\n$1') : p)), cols: opts.cols ?? frames.shape[0], scale: opts.classNames ? 3 : 2, title });
+  return imageGrid(await tensorImages(frames), { labels: predictions(model, frames, opts.classNames).map((p) => (opts.classNames ? p.replace(/ (\d+%)$/, '\n$1') : p)), cols: opts.cols ?? frames.shape[0], scale: 2, title });
 }
 
 /**
