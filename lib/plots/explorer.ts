@@ -79,11 +79,11 @@ async function startingPicture(models: Record<string, Classifier>, x: tf.Tensor4
   const targets = target == null ? undefined : tf.fill([selected.length], target, 'int32') as tf.Tensor1D;
   const rows: tf.Tensor4D[] = [];
   const labels: string[] = [];
-  for (const [label, m] of Object.entries(models)) {
+  for (const m of Object.values(models)) {
     const adv = eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: norm, eps, steps, stepSize: madryStepSize(eps, steps), randomStart: false, target: targets });
     const { classes, confidences } = topClass(m, adv);
     rows.push(adv);
-    labels.push(...classes.map((k, i) => `${label}\n${name(k)} (${Math.round(100 * confidences[i])}%)`));
+    labels.push(...classes.map((k, i) => `${name(k)}\n${Math.round(100 * confidences[i])}%`));
   }
   const all = tf.concat(rows);
   const what = `${normSymbol(norm)} PGD-${steps} at ε = ${formatEps(eps)}${target == null ? '' : ` towards ${name(target)}`}`;
@@ -109,6 +109,8 @@ const LOADER = `(function () {
     });
 })();`;
 
+const escapeHtml = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 /** The explorer as one self-contained HTML fragment. */
 export async function explorerHtml(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, opts: ExplorerOptions): Promise<string> {
   const data = await explorerData(models, x, y, opts);
@@ -120,7 +122,7 @@ export async function explorerHtml(models: Record<string, Classifier>, x: tf.Ten
 <style>.at-odds-explorer .ao-replaced{display:none}@media print{.at-odds-explorer .ao-live,.at-odds-explorer .ao-status{display:none}.at-odds-explorer .ao-static.ao-replaced{display:block}}</style>
 <div style="font:bold 14px sans-serif;margin:4px 0">${opts.title ?? 'PGD against each model, live'}</div>
 <div class="ao-static"><img alt="the explorer's starting state" src="data:image/png;base64,${picture}" style="max-width:100%">
-<div style="font:12px sans-serif;color:#555">Drawn when the notebook ran. Opened in a browser, the explorer computes every ε, norm, step count and target live.</div></div>
+<div style="font:12px sans-serif;color:#555">Rows: ${Object.keys(models).map(escapeHtml).join('; ')}; under each image its prediction. Drawn when the notebook ran; opened in a browser, the explorer computes every ε, norm, step count and target live.</div></div>
 <div class="ao-status" style="font:12px sans-serif;color:#0969da">Starting the live attack (TensorFlow.js in this page)…</div>
 <script type="application/json" class="ao-data">${json(data)}</script>
 <script type="application/json" class="ao-bundle" data-hash="${hash}">${json(bundle)}</script>
