@@ -8,13 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend/init';
 import { batchTensors } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
-import { madryStepSize, pgd } from '../lib/attacks/pgd';
 import type { Norm } from '../lib/attacks/threat';
-import { topClass } from '../lib/models/classifier';
 import { explorerHtml } from '../lib/plots/explorer';
-import type { LiveResult } from '../lib/live/explorer';
 import { loadShipped } from '../lib/zoo/zoo';
 import { explorerAfter, explorerReady, openHandout, OpenHandout, setExplorerEps } from './helpers/browser';
+import { agreesWithNode, drawnIsOne, drawOne } from './helpers/live';
 import { tempDir } from './helpers/cli';
 
 let models: Record<string, tf.LayersModel>;
@@ -36,46 +34,15 @@ test.after.always(async () => {
   await opened?.browser.close();
 });
 
-/** What Node's PGD gives for the page's attack: the same images, eps, steps and target, no random start. */
-function nodeAttack(r: LiveResult, xs: tf.Tensor4D, ys: tf.Tensor1D) {
-  return Object.entries(models).map(([name, m]) => {
-    const target = r.target == null ? undefined : tf.fill([xs.shape[0]], r.target, 'int32') as tf.Tensor1D;
-    const adv = r.eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: r.norm as Norm, eps: r.eps, steps: r.steps, stepSize: madryStepSize(r.eps, r.steps), randomStart: false, target });
-    const out = { name, predictions: topClass(m, adv).classes, adversarial: Array.from(adv.dataSync()) };
-    tf.dispose([adv, ...(target ? [target] : [])]);
-    return out;
-  });
-}
-
-/** The page and Node agree: every prediction, and the images up to float differences between backends. */
-function agree(t: import('ava').ExecutionContext, r: LiveResult) {
-  const idx = r.columns;
-  const xs = tf.gather(x, idx) as tf.Tensor4D;
-  const ys = tf.tensor1d(r.labels, 'int32');
-  const node = nodeAttack(r, xs, ys);
-  tf.dispose([xs, ys]);
-  node.forEach((n, m) => {
-    const page = r.models[m];
-    t.is(page.name, n.name);
-    t.deepEqual(page.predictions, n.predictions, `${n.name}: predictions at ${r.norm} eps ${r.eps}`);
-    const diff = page.adversarial.map((v, i) => Math.abs(v - n.adversarial[i]));
-    const mean = diff.reduce((a, b) => a + b, 0) / diff.length;
-    // Where a gradient is nearly zero, its sign can differ between backends and one step goes the
-    // other way: a few pixels may differ by a step, the images as a whole by very little.
-    t.true(mean < 2e-3, `${n.name}: mean |page - node| = ${mean}`);
-    t.true(diff.filter((d) => d > 1e-3).length / diff.length < 0.02, `${n.name}: pixels that differ`);
-  });
-}
-
 test.serial('the page attacks on wasm and agrees with Node at its starting eps, and at an eps no frame was drawn for', async (t) => {
   const { page } = opened;
   const first = await explorerReady(page);
   t.is(first.backend, 'wasm');
   t.deepEqual([first.norm, first.eps, first.steps, first.columns], ['linf', 0.3, 10, [0, 1, 2, 3, 4, 5, 6, 7]]);
-  agree(t, first);
+  agreesWithNode(t, first, models, x);
   const r = await setExplorerEps(page, 0.135);
   t.is(r.eps, 0.135, 'the slider moves in steps of 0.005');
-  agree(t, r);
+  agreesWithNode(t, r, models, x);
   t.is(await page.$eval('.ao-live .at-odds-eps', (e) => e.textContent), '0.135');
   // The standard model is wrong on most digits at 0.3, the robust one right on most.
   const right = (m: number) => first.models[m].predictions.filter((p, i) => p === first.labels[i]).length;
@@ -90,7 +57,7 @@ test.serial('ℓ2, a target class and another test image: the page still agrees 
   t.is(r.norm, 'l2');
   t.is(r.target, 3);
   t.deepEqual(r.columns, [1, 2, 3, 4, 5, 6, 7, 10], 'test image 10 joins, the first one chosen leaves');
-  agree(t, r);
+  agreesWithNode(t, r, models, x);
   await explorerAfter(page, () => page.select('.ao-live select.ao-target', ''));
   await explorerAfter(page, () => page.select('.ao-live select.ao-norm', 'linf'));
 });
@@ -112,26 +79,8 @@ test.serial('a slider dragged quickly runs only its last value', async (t) => {
 test.serial('a digit drawn with the mouse is classified by both models, as Node classifies it', async (t) => {
   const { page } = opened;
   await setExplorerEps(page, 0);
-  const canvas = (await page.$('.ao-live .at-odds-draw canvas'))!;
-  await canvas.scrollIntoView();
-  const box = (await canvas.boundingBox())!;
-  // A vertical stroke: a one.
-  const r = await explorerAfter(page, async () => {
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
-    await page.mouse.down();
-    for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + 0.07 * k));
-    await page.mouse.up();
-  });
-  t.is(r.columns[0], -1, 'the drawing is the first column');
-  const drawn = r.models[0].adversarial.slice(0, 28 * 28); // at eps 0, the drawing itself
-  t.true(drawn.filter((v) => v > 0.5).length > 30, 'the stroke is in the image');
-  const xd = tf.tensor4d(drawn, [1, 28, 28, 1]);
-  for (const [m, model] of Object.values(models).entries()) {
-    const node = topClass(model, xd).classes[0];
-    t.is(r.models[m].predictions[0], node, 'the page and Node read the drawing alike');
-    t.is(node, 1, 'a vertical stroke is a one');
-  }
-  xd.dispose();
+  const r = await drawOne(page);
+  drawnIsOne(t, r, models);
   t.is(await page.$eval('.ao-live .ao-grid th:nth-child(2)', (e) => e.textContent), 'yours (1?)');
 });
 

@@ -4,7 +4,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { atOdds, tempDir } from './helpers/cli';
 import { readCsv } from '../lib/io/csv';
-import { openHandout, slideExplorerToZero } from './helpers/browser';
+import { openHandout, setExplorerEps, slideExplorerToZero } from './helpers/browser';
+import { agreesWithNode, drawnIsOne, drawOne } from './helpers/live';
+import { initBackend } from '../lib/backend/init';
+import { batchTensors } from '../lib/data/dataset';
+import { loadMnist } from '../lib/data/mnist';
+import { CHAPTER_MODELS } from '../lib/zoo/chapter';
+import { loadShipped } from '../lib/zoo/zoo';
 
 let out = '';
 
@@ -32,7 +38,7 @@ test.serial('02-mnist runs on the shipped models and exports its figures, tables
   t.true((linf[0].std_acc as number) > (linf[linf.length - 1].std_acc as number), 'eps_train 0.3 costs standard accuracy');
 });
 
-test.serial('the 02-mnist handout in a browser: plots render, the explorer slider changes images and predictions, nothing from the network', async (t) => {
+test.serial('the 02-mnist handout in a browser: plots render, the explorer attacks live as Node does, a drawn digit is read, nothing from the network', async (t) => {
   const { browser, page, remote } = await openHandout(path.join(out, 'handouts', '02-mnist.html'), 1000);
   try {
     await page.waitForFunction(() => document.querySelectorAll('.at-odds-figure .main-svg').length >= 4, { timeout: 30_000 });
@@ -40,6 +46,16 @@ test.serial('the 02-mnist handout in a browser: plots render, the explorer slide
     const { after } = await slideExplorerToZero(t, page, '0.3');
     // At eps 0 both models see the clean digits: the standard model gets all eight right.
     t.deepEqual(after.predictions.slice(0, 8).map((p) => p[0]), after.labels);
+    // An eps that no frame was ever drawn for: the page's attack is Node's.
+    await initBackend({ quiet: true });
+    const models = Object.fromEntries(await Promise.all(Object.entries(CHAPTER_MODELS.mnist!.explorer).map(async ([label, name]) => [label, (await loadShipped(name)).model] as const)));
+    const { x } = batchTensors(await loadMnist('sample'), Array.from({ length: 24 }, (_, i) => i));
+    const r = await setExplorerEps(page, 0.135);
+    t.is(r.backend, 'wasm');
+    agreesWithNode(t, r, models, x);
+    // A digit drawn with the mouse, at eps 0: a one, to both models.
+    await setExplorerEps(page, 0);
+    drawnIsOne(t, await drawOne(page), models);
     await page.screenshot({ path: path.join(out, 'handouts', '02-mnist.png') });
     t.deepEqual(remote, [], 'requests that left the machine');
   } finally {

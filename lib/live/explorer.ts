@@ -3,33 +3,22 @@
 // attack (lib/attacks/pgd.ts) and layers (lib/models). Node drew the starting state as a picture
 // (lib/plots/explorer.ts), which stays for the PDF and for a page whose scripts do not run.
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, madryStepSize, pgdSteps } from '../attacks/pgd';
+import { madryStepSize } from '../attacks/pgd';
 import { Norm, normSymbol } from '../attacks/threat';
 import { modelFromArtifacts } from '../models/artifacts';
 import { logits } from '../models/classifier';
-import { gradientColours, perturbationColours } from '../plots/gradients';
+import { attackModels, ModelResult } from './attack';
 import { startBackend } from './backend';
 import type { LiveExplorerData } from './data';
 import { drawPad, DrawPad } from './draw';
 import { dataUrls } from './images';
+import { argMax, Column, el, renderDetail, renderGrid, View } from './view';
 import { unpack } from './unpack';
 
 const STEPS = [1, 5, 10, 20, 40, 100];
 const MAX_COLUMNS = 8;
-/** Work between two frames of the page, in milliseconds: the slider stays smooth while PGD runs. */
-const SLICE_MS = 40;
 
 interface State { norm: Norm; eps: number; steps: number; target: number | null; selected: number[]; focus: number }
-
-/** One model's answer for the current columns. */
-interface ModelResult {
-  name: string;
-  adversarial: Float32Array; // [k, H, W, C]
-  probs: Float32Array; // [k, K]
-  advUrls: string[];
-  deltaUrls: string[];
-  gradUrls: string[];
-}
 
 /** What the page computed last: what tests compare with Node, and what the benchmark times. */
 export interface LiveResult {
@@ -42,22 +31,6 @@ export interface LiveResult {
   ms: number;
   models: { name: string; predictions: number[]; confidences: number[]; adversarial: number[] }[];
 }
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, style = '', text = ''): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (style) e.style.cssText = style;
-  if (text) e.textContent = text;
-  return e;
-}
-
-/**
- * Lets the page handle input and draw a frame if one is due, then goes on: a message to ourselves
- * comes back at once, where waiting for the next animation frame would idle up to 16 ms a step.
- */
-const channel = new MessageChannel();
-const waiting: (() => void)[] = [];
-channel.port1.onmessage = () => waiting.shift()?.();
-const yieldToPage = () => new Promise<void>((resolve) => { waiting.push(resolve); channel.port2.postMessage(0); });
 
 export async function explorer(root: HTMLElement, data: LiveExplorerData): Promise<void> {
   const say = (text: string) => root.querySelectorAll<HTMLElement>('.ao-status').forEach((s) => { s.textContent = text; });
@@ -167,7 +140,7 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
   epsLabel.textContent = epsText(state.eps);
 
   let results: ModelResult[] = [];
-  let columns: { index: number; label: number; drawn: boolean }[] = [];
+  let columns: Column[] = [];
   let run = 0;
 
   /** Runs the attack for the current state; a newer call makes an older one stop at its next slice. */
@@ -187,38 +160,13 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     const y = tf.tensor1d(labels, 'int32');
     const target = state.target == null ? undefined : tf.fill([cols.length], state.target, 'int32') as tf.Tensor1D;
     const started = performance.now();
-    const out: ModelResult[] = [];
+    let out: ModelResult[] | null;
     try {
-      for (const { name, model } of models) {
-        let xAdv: tf.Tensor4D;
-        if (state.eps === 0) xAdv = tf.clone(x);
-        else {
-          const it = pgdSteps(model, x, y, { threat: state.norm, eps: state.eps, steps: state.steps, stepSize: madryStepSize(state.eps, state.steps), randomStart: false, target });
-          let sliceStart = performance.now();
-          for (;;) {
-            const r = it.next();
-            if (r.done) { xAdv = r.value; break; }
-            if (performance.now() - sliceStart > SLICE_MS) {
-              await yieldToPage();
-              if (mine !== run) { it.return(tf.zeros([1, 1, 1, 1])); return; }
-              sliceStart = performance.now();
-            }
-          }
-        }
-        const shown = tf.tidy(() => {
-          const probs = tf.softmax(logits(model, xAdv));
-          const goal = target ?? y;
-          const grad = tf.grad((xi: tf.Tensor) => tf.sum(crossEntropy(logits(model, xi as tf.Tensor4D), goal)))(xAdv) as tf.Tensor4D;
-          return { probs, delta: perturbationColours(tf.sub(xAdv, x) as tf.Tensor4D), grad: gradientColours(grad) };
-        });
-        const [adversarial, probs, delta, grad] = await Promise.all([xAdv.data(), shown.probs.data(), shown.delta.data(), shown.grad.data()]) as Float32Array[];
-        tf.dispose([xAdv, shown.probs, shown.delta, shown.grad]);
-        if (mine !== run) return;
-        out.push({ name, adversarial, probs, advUrls: dataUrls(adversarial, [cols.length, h, w, c]), deltaUrls: dataUrls(delta, [cols.length, h, w, 3]), gradUrls: dataUrls(grad, [cols.length, h, w, 3]) });
-      }
+      out = await attackModels(models, x, y, target, state, () => mine !== run);
     } finally {
       tf.dispose([x, y, ...(target ? [target] : [])]);
     }
+    if (!out) return;
     const ms = performance.now() - started;
     results = out;
     columns = cols.map((index, k) => ({ index, label: labels[k], drawn: index < 0 }));
@@ -252,86 +200,15 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     setTimeout(() => { pending = false; void compute(); }, 0);
   }
 
-  function argMax(a: ArrayLike<number>): number {
-    let best = 0;
-    for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-    return best;
-  }
-
   function render(): void {
     thumbImgs.forEach((img, i) => { img.style.borderColor = state.selected.includes(i) ? '#0969da' : 'transparent'; });
-    const px = Math.round(scale * w);
-    const k = classes;
-    grid.replaceChildren();
-    const head = el('tr');
-    head.append(el('th'));
-    for (const col of columns) {
-      head.append(el('th', 'font:12px sans-serif;white-space:nowrap', col.drawn ? `yours (${className(col.label)}?)` : `label ${className(col.label)}`));
-    }
-    grid.append(head);
-    results.forEach((r, m) => {
-      const row = el('tr');
-      row.append(el('th', 'text-align:right;padding-right:8px;font:12px sans-serif', r.name));
-      columns.forEach((col, d) => {
-        const td = el('td', `text-align:center;vertical-align:top;padding:2px 4px;width:${px + 8}px`);
-        const img = el('img', `image-rendering:pixelated;display:block;margin:auto;max-width:none;cursor:pointer;outline:${d === state.focus ? '2px solid #0969da' : 'none'}`);
-        img.className = 'at-odds-adv';
-        img.width = img.height = px;
-        img.src = r.advUrls[d];
-        img.dataset.m = String(m);
-        img.dataset.d = String(d);
-        img.title = 'click for the perturbation, the gradient and every class\'s probability';
-        img.addEventListener('click', () => { state.focus = d; render(); });
-        const p = r.probs.subarray(d * k, (d + 1) * k);
-        const pred = argMax(p);
-        const text = el('div', `font:11px sans-serif;white-space:nowrap;color:${col.drawn ? '#57606a' : pred === col.label ? '#1a7f37' : '#cf222e'}`,
-          data.classNames ? `${className(pred)} ${Math.round(100 * p[pred])}%` : `${pred} (${Math.round(100 * p[pred])}%)`);
-        text.className = 'at-odds-pred';
-        td.append(img, text);
-        row.append(td);
-      });
-      grid.append(row);
-    });
-    renderDetail();
-  }
-
-  function renderDetail(): void {
-    const d = state.focus;
-    const col = columns[d];
-    if (!col) return;
-    const k = classes;
-    const big = Math.round(4 * 28 * (h >= 32 ? 0.8 : 1));
-    detail.replaceChildren();
-    results.forEach((r) => {
-      const box = el('div', 'font:12px sans-serif');
-      box.append(el('div', 'font-weight:bold;margin-bottom:3px', `${r.name}, ${col.drawn ? 'your digit' : `test image ${col.index}`}`));
-      const pics = el('div', 'display:flex;gap:6px');
-      for (const [title, url] of [['adversarial', r.advUrls[d]], ['perturbation', r.deltaUrls[d]], ['loss gradient', r.gradUrls[d]]]) {
-        const f = el('figure', 'margin:0;text-align:center');
-        const img = el('img', `image-rendering:pixelated;width:${big}px;height:${big}px;display:block`);
-        img.src = url;
-        f.append(img, el('figcaption', 'font-size:11px;color:#555', title));
-        pics.append(f);
-      }
-      box.append(pics);
-      const p = r.probs.subarray(d * k, (d + 1) * k);
-      const pred = argMax(p);
-      const bars = el('div', 'margin-top:4px');
-      for (let j = 0; j < k; j++) {
-        const row = el('div', 'display:flex;align-items:center;gap:4px;height:15px');
-        const colour = j === col.label ? '#1a7f37' : j === state.target ? '#bf8700' : j === pred ? '#cf222e' : '#8c959f';
-        row.append(el('span', `width:70px;text-align:right;${j === pred ? 'font-weight:bold' : ''}`, className(j)));
-        const bar = el('span', `display:inline-block;height:10px;width:${Math.max(1, Math.round(160 * p[j]))}px;background:${colour}`);
-        bar.className = 'ao-bar';
-        row.append(bar, el('span', 'color:#555', `${(100 * p[j]).toFixed(1)}%`));
-        bars.append(row);
-      }
-      box.append(bars);
-      detail.append(box);
-    });
-    const legend = el('div', 'font-size:11px;color:#555;flex-basis:100%',
-      `perturbation amplified to full colour${c === 1 ? ' (red brighter, blue darker)' : ' (grey: no change)'}; gradient of the loss${state.target == null ? '' : ' towards the target'} at the adversarial image, scaled by 3 standard deviations${c === 1 ? ' (red raises it, blue lowers it)' : ''}; bars: green the label, red the prediction${state.target == null ? '' : ', amber the target'}`);
-    detail.append(legend);
+    const view: View = {
+      className, named: Boolean(data.classNames), classes, channels: c, target: state.target, focus: state.focus,
+      px: Math.round(scale * w), big: Math.round(4 * 28 * (h >= 32 ? 0.8 : 1)),
+      onFocus: (d) => { state.focus = d; render(); },
+    };
+    renderGrid(grid, results, columns, view);
+    renderDetail(detail, results, columns, view);
   }
 
   await compute();

@@ -1,0 +1,104 @@
+// What the explorer shows of an attack: a row of adversarial images per model with its predictions,
+// and, for the image in focus, its perturbation, its loss gradient and every class's probability.
+import type { ModelResult } from './attack';
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, style = '', text = ''): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (style) e.style.cssText = style;
+  if (text) e.textContent = text;
+  return e;
+}
+
+export function argMax(a: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+/** An attacked image: a test image by index, or the student's drawing (labelled by the first model). */
+export interface Column { index: number; label: number; drawn: boolean }
+
+export interface View {
+  className: (k: number) => string;
+  /** Whether the classes have names (CIFAR-10) or are digits. */
+  named: boolean;
+  classes: number;
+  channels: number;
+  target: number | null;
+  /** The column shown in detail. */
+  focus: number;
+  /** Pixels of an image in the grid, and in the detail. */
+  px: number;
+  big: number;
+  onFocus: (column: number) => void;
+}
+
+export function renderGrid(grid: HTMLTableElement, results: ModelResult[], columns: Column[], v: View): void {
+  grid.replaceChildren();
+  const head = el('tr');
+  head.append(el('th'));
+  for (const col of columns) {
+    head.append(el('th', 'font:12px sans-serif;white-space:nowrap', col.drawn ? `yours (${v.className(col.label)}?)` : `label ${v.className(col.label)}`));
+  }
+  grid.append(head);
+  results.forEach((r, m) => {
+    const row = el('tr');
+    row.append(el('th', 'text-align:right;padding-right:8px;font:12px sans-serif', r.name));
+    columns.forEach((col, d) => {
+      const td = el('td', `text-align:center;vertical-align:top;padding:2px 4px;width:${v.px + 8}px`);
+      const img = el('img', `image-rendering:pixelated;display:block;margin:auto;max-width:none;cursor:pointer;outline:${d === v.focus ? '2px solid #0969da' : 'none'}`);
+      img.className = 'at-odds-adv';
+      img.width = img.height = v.px;
+      img.src = r.advUrls[d];
+      img.dataset.m = String(m);
+      img.dataset.d = String(d);
+      img.title = 'click for the perturbation, the gradient and every class\'s probability';
+      img.addEventListener('click', () => v.onFocus(d));
+      const p = r.probs.subarray(d * v.classes, (d + 1) * v.classes);
+      const pred = argMax(p);
+      const text = el('div', `font:11px sans-serif;white-space:nowrap;color:${col.drawn ? '#57606a' : pred === col.label ? '#1a7f37' : '#cf222e'}`,
+        v.named ? `${v.className(pred)} ${Math.round(100 * p[pred])}%` : `${pred} (${Math.round(100 * p[pred])}%)`);
+      text.className = 'at-odds-pred';
+      td.append(img, text);
+      row.append(td);
+    });
+    grid.append(row);
+  });
+}
+
+export function renderDetail(detail: HTMLElement, results: ModelResult[], columns: Column[], v: View): void {
+  const d = v.focus;
+  const col = columns[d];
+  if (!col) return;
+  detail.replaceChildren();
+  results.forEach((r) => {
+    const box = el('div', 'font:12px sans-serif');
+    box.append(el('div', 'font-weight:bold;margin-bottom:3px', `${r.name}, ${col.drawn ? 'your digit' : `test image ${col.index}`}`));
+    const pics = el('div', 'display:flex;gap:6px');
+    for (const [title, url] of [['adversarial', r.advUrls[d]], ['perturbation', r.deltaUrls[d]], ['loss gradient', r.gradUrls[d]]]) {
+      const f = el('figure', 'margin:0;text-align:center');
+      const img = el('img', `image-rendering:pixelated;width:${v.big}px;height:${v.big}px;display:block`);
+      img.src = url;
+      f.append(img, el('figcaption', 'font-size:11px;color:#555', title));
+      pics.append(f);
+    }
+    box.append(pics);
+    const p = r.probs.subarray(d * v.classes, (d + 1) * v.classes);
+    const pred = argMax(p);
+    const bars = el('div', 'margin-top:4px');
+    for (let j = 0; j < v.classes; j++) {
+      const row = el('div', 'display:flex;align-items:center;gap:4px;height:15px');
+      const colour = j === col.label ? '#1a7f37' : j === v.target ? '#bf8700' : j === pred ? '#cf222e' : '#8c959f';
+      row.append(el('span', `width:70px;text-align:right;${j === pred ? 'font-weight:bold' : ''}`, v.className(j)));
+      const bar = el('span', `display:inline-block;height:10px;width:${Math.max(1, Math.round(160 * p[j]))}px;background:${colour}`);
+      bar.className = 'ao-bar';
+      row.append(bar, el('span', 'color:#555', `${(100 * p[j]).toFixed(1)}%`));
+      bars.append(row);
+    }
+    box.append(bars);
+    detail.append(box);
+  });
+  const grey = v.channels === 1;
+  detail.append(el('div', 'font-size:11px;color:#555;flex-basis:100%',
+    `perturbation amplified to full colour${grey ? ' (red brighter, blue darker)' : ' (grey: no change)'}; gradient of the loss${v.target == null ? '' : ' towards the target'} at the adversarial image, scaled by 3 standard deviations${grey ? ' (red raises it, blue lowers it)' : ''}; bars: green the label, red the prediction${v.target == null ? '' : ', amber the target'}`));
+}
