@@ -153,7 +153,7 @@ test('Figure 1 sweep: one row per (size, eps_train), epochs = images seen / size
   await t.throwsAsync(trainSizeSweep({ ...spec, sizes: [5000] }, trainSet, testSet, out), { message: /training-set size 5000 must be an integer in 50\.\.1000/ });
 });
 
-test('the epsilon explorer carries its models, images and starting state into the page', async (t) => {
+test.serial('the epsilon explorer carries its models, images and starting state into the page', async (t) => {
   const digits = await loadMnist('sample');
   const { x, y } = batchTensors(digits, [0, 1, 2]);
   const model = mnistCnn('small', 5);
