@@ -19,13 +19,14 @@ let models: Record<string, tf.LayersModel>;
 let x: tf.Tensor4D;
 let y: tf.Tensor1D;
 let opened: OpenHandout;
+let file = '';
 
 test.before(async () => {
   await initBackend({ quiet: true });
   models = { standard: (await loadShipped('small-standard')).model, robust: (await loadShipped('small-linf-0.3')).model };
   ({ x, y } = batchTensors(await loadMnist('sample'), Array.from({ length: 12 }, (_, i) => i)));
   const html = await explorerHtml(models, x, y, { eps: 0.3, steps: 10, selected: [0, 1, 2, 3, 4, 5, 6, 7], title: 'test' });
-  const file = path.join(tempDir('live'), 'live.html');
+  file = path.join(tempDir('live'), 'live.html');
   fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8"></head><body>${html}</body></html>`);
   opened = await openHandout(file, 1000);
 });
@@ -82,6 +83,20 @@ test.serial('a digit drawn with the mouse is classified by both models, as Node 
   const r = await drawOne(page);
   drawnIsOne(t, r, models);
   t.is(await page.$eval('.ao-live .ao-grid th:nth-child(2)', (e) => e.textContent), 'yours (1?)');
+});
+
+test.serial('a browser without WebAssembly computes the same on the cpu backend', async (t) => {
+  // As in a browser that has none: WebAssembly gone before the page's scripts run.
+  const noWasm = await openHandout(file, 1000, (page) => page.evaluateOnNewDocument('delete globalThis.WebAssembly'));
+  try {
+    t.is(await noWasm.page.evaluate(() => typeof WebAssembly), 'undefined');
+    const r = await explorerReady(noWasm.page, 0, 300_000);
+    t.is(r.backend, 'cpu');
+    agreesWithNode(t, r, models, x);
+    t.deepEqual(noWasm.remote, []);
+  } finally {
+    await noWasm.browser.close();
+  }
 });
 
 test.serial('nothing leaves the page, and no script fails', (t) => {

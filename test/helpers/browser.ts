@@ -8,7 +8,8 @@ import { tempDir } from './cli';
 
 export interface OpenHandout { browser: Browser; page: Page; remote: string[]; errors: string[] }
 
-export async function openHandout(html: string, height = 900): Promise<OpenHandout> {
+/** `prepare` runs before the page loads (to take something away from the browser, say). */
+export async function openHandout(html: string, height = 900, prepare?: (page: Page) => Promise<unknown>): Promise<OpenHandout> {
   if (!fs.existsSync(html)) throw new Error(`no handout at ${html}: the test that exports it failed`);
   const chromium = findChromium();
   if (!chromium) throw new Error('no Chromium: install it (Debian: apt-get install chromium) or set AT_ODDS_CHROMIUM');
@@ -21,6 +22,7 @@ export async function openHandout(html: string, height = 900): Promise<OpenHando
     if (!/^(file|data|about|blob):/.test(req.url())) remote.push(req.url());
   });
   page.on('pageerror', (e) => errors.push((e as Error).message));
+  await prepare?.(page);
   await page.goto(`file://${html}`, { waitUntil: 'load' });
   return { browser, page, remote, errors };
 }
