@@ -7,6 +7,8 @@ import { theorem21Bound, tradeoffCurve } from '../lib/theory/tradeoff';
 import { robustWeightShare, trainSvm } from '../lib/theory/svm';
 import { seededRng } from '../lib/random';
 import { TheoryParams } from '../lib/theory/params';
+import { classifierAngle, theoryFigure } from '../lib/plots/theory-figures';
+import { classifierAngles, liveTheoryHtml } from '../lib/plots/theory-live';
 
 test('normalCdf matches tabulated values, far into the tails', (t) => {
   const table: [number, number][] = [
@@ -116,4 +118,27 @@ test('bad parameters get errors that name them', (t) => {
   t.throws(() => trainSvm(sampleD(ok, 10, 1), { epsTrain: -1 }), { message: 'epsTrain must be a number >= 0, got -1' });
   t.throws(() => tradeoffCurve(ok, -1), { message: /eps must be a number >= 0/ });
   t.throws(() => theorem21Bound(0.9, 1.5), { message: /standard accuracy must be in \[0, 1\]/ });
+});
+
+test('the live figures: classifiers by their angle, the figure at the sliders\' values, and bad input refused by name', async (t) => {
+  const params = { p: 0.95, d: 100, eta: 0.3 };
+  for (const theta of [0, 0.3, 1.4, Math.PI / 2]) t.true(Math.abs(classifierAngle(weightedClassifier(100, theta)) - theta) < 1e-12);
+  const w = weightedClassifier(100, 1);
+  w[5] += 0.1;
+  t.throws(() => classifierAngle(w), { message: /needs weighted classifiers: the same weight on every weak feature/ });
+  // The figure the page draws is the closed form: the averaging line at eps = eta.
+  const fig = theoryFigure({ kind: 'accuracy', params, epsInEta: 0, thetas: classifierAngles({ averaging: averagingClassifier(100) }) }, params, 0);
+  const line = fig.data[0] as { x: number[]; y: number[] };
+  const i = line.x.findIndex((e) => Math.abs(e - 0.3) < 1e-12);
+  t.true(Math.abs(line.y[i] - linearAccuracy(averagingClassifier(100), params, 0.3)) < 1e-12);
+  t.regex((theoryFigure({ kind: 'weakFeatures', params, epsInEta: 2 }, params, 2).layout!.title as { text: string }).text, /at ε = 2\.00η/);
+  t.throws(() => theoryFigure({ kind: 'pie' as 'tradeoff', params, epsInEta: 1 }, params, 1), { message: /unknown theory figure 'pie'/ });
+  await t.throwsAsync(liveTheoryHtml({ kind: 'accuracy', params, epsInEta: 0 }), { message: /needs classifiers/ });
+  await t.throwsAsync(liveTheoryHtml({ kind: 'tradeoff', params: { ...params, p: 1.2 }, epsInEta: 2 }), { message: /p must be a number in \[0.5, 1\], got 1.2/ });
+  await t.throwsAsync(liveTheoryHtml({ kind: 'tradeoff', params, epsInEta: -1 }), { message: /epsInEta must be a number >= 0, got -1/ });
+  // A classifier's name goes into the page as data, never as markup.
+  const html = await liveTheoryHtml({ kind: 'accuracy', params, epsInEta: 0, thetas: { '</script><b>x': 0.5 } });
+  t.regex(html, /class="at-odds-theory"/);
+  t.false(html.includes('</script><b>x'), 'no way out of its <script>');
+  t.regex(html, /\\u003c\/script>\\u003cb>x/);
 });
