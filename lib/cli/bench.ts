@@ -21,7 +21,6 @@ import { ROOT } from '../paths';
 import { AdversarialSpec, trainStep } from '../train/loop';
 import { makeOptimizer, OptimizerSpec, trainableVariables } from '../train/optimizer';
 import { int } from './args';
-import { benchLive } from './bench-live';
 
 const PEER_SETUP = "python3 -m venv .peer && PIP_RETRIES=0 PIP_TIMEOUT=5 .peer/bin/pip install 'torch==2.13.0+cpu' numpy";
 
@@ -169,6 +168,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (values.live) {
     const datasets = values.dataset === 'mnist' && !argv.some((a) => a.startsWith('--dataset')) ? ['mnist', 'cifar10'] as const : [values.dataset as 'mnist' | 'cifar10'];
     if (!datasets.every((d) => d === 'mnist' || d === 'cifar10')) throw new Error(`the live benchmark has workloads for mnist and cifar10, not '${values.dataset}'`);
+    // Imported here: it draws with node-canvas, which `setup` (this command's neighbour in main.ts) builds.
+    const { benchLive } = require('./bench-live') as typeof import('./bench-live');
     await benchLive([...datasets], int('repeats', values.repeats, 3));
     return 0;
   }
