@@ -1,5 +1,5 @@
-// The page's JavaScript: lib/live/page.ts and the library code it imports (PGD, threat models, our
-// layers, the training kernels), compiled for the browser by esbuild when a notebook first asks for it.
+// The page's JavaScript: lib/live/explorer-page.ts or theory-page.ts and the library code they import
+// (PGD, threat models, our layers, the training kernels, Section 2's closed forms), compiled for the browser by esbuild when a notebook first asks for it.
 import * as fs from 'fs';
 import * as path from 'path';
 import { pack } from './pack';
@@ -48,8 +48,10 @@ export const UNPACK_SCRIPT = `window.atOddsUnpack = window.atOddsUnpack || funct
   return window[key];
 };`;
 
-/** TensorFlow.js's SIMD wasm binary, packed. */
+let wasm: Packed | undefined;
+
+/** TensorFlow.js's SIMD wasm binary, packed once per process. */
 export function wasmBinary(): Packed {
-  const file = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist', 'tfjs-backend-wasm-simd.wasm');
-  return pack(fs.readFileSync(file));
+  wasm ??= pack(fs.readFileSync(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist', 'tfjs-backend-wasm-simd.wasm')));
+  return wasm;
 }
