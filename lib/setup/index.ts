@@ -4,12 +4,14 @@ import { setupNativeAddons } from './native';
 import { setupTfjsNode } from './tfjs-node';
 import { log } from './shell';
 import { setupGitFilter } from './git';
+import { setupSystem } from './system';
 import { findChromium } from '../handouts/chromium';
 
 export function setup(): void {
   const started = Date.now();
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 20) throw new Error(`at-odds needs Node >= 20, this is ${process.version}`);
+  setupSystem();
   setupNativeAddons();
   setupJupyter();
   setupTfjsNode();
