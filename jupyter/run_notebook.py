@@ -155,6 +155,12 @@ def export_html(nb, name, path):
     write_atomic(path, body)
 
 
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path, text):
     # A temporary name of its own, so that two runs never write through each other's.
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -162,6 +168,9 @@ def write_atomic(path, text):
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as f:
             f.write(text)
+        # mkstemp makes the file 0600: give it the mode the user's umask gives any new file (0644 under
+        # 022), so that a course's web server and a teaching assistant in the group can read it.
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
