@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend/init';
 import { linf, l2 } from '../lib/attacks/threat';
 import { attackCrossEntropy, crossEntropy, fgsm, pgd, pgdSteps } from '../lib/attacks/pgd';
+import { attackSpec, fgsmSpec, scaledAttack } from '../lib/attacks/spec';
 import { interpolate, largeEpsExamples } from '../lib/attacks/large-eps';
 import { mnistCnn } from '../lib/models/mnist';
 import { seededRng } from '../lib/random';
@@ -125,7 +126,7 @@ test('a targeted attack raises the target class', (t) => {
   const y = tf.tensor1d(Array.from({ length: 10 }, (_, i) => i), 'int32');
   const target = tf.tensor1d(Array.from({ length: 10 }, (_, i) => (i + 3) % 10), 'int32');
   const logProb = (xa: tf.Tensor4D) => tf.tidy(() => Array.from(tf.sum(tf.mul(tf.logSoftmax(model.apply(xa) as tf.Tensor2D), tf.oneHot(target, 10)), -1).dataSync()));
-  const xAdv = pgd(model, x, y, { threat: 'l2', eps: 3, steps: 20, stepSize: 0.5, target });
+  const xAdv = pgd(model, x, y, { threat: 'l2', eps: 3, steps: 20, stepSize: 0.5, targets: target });
   const [before, after] = [logProb(x), logProb(xAdv)];
   before.forEach((b, i) => t.true(after[i] > b, `example ${i}: log p(target) ${b} -> ${after[i]}`));
   const big = largeEpsExamples(model, x, target, { eps: 10, steps: 30, stepSize: 1 });
@@ -254,5 +255,38 @@ test('a robust-accuracy curve starts at the standard accuracy and falls with eps
   const fig = robustCurveFigure(rows.map((r) => ({ ...r, model: 'random init' })));
   t.deepEqual(fig.data[0].x, [0, 0.5, 1, 3]);
   t.throws(() => robustCurveFigure([{ ...rows[0], model: 'a' }, { ...rows[1], threat: 'linf', model: 'a' }]), { message: /one threat model per figure/ });
+  model.dispose();
+});
+
+test('an attack is a value: built once with its defaults, checked, unchanged through JSON', (t) => {
+  const a = attackSpec({ threat: 'l2', eps: 2, steps: 40 });
+  t.deepEqual(a, { threat: 'l2', eps: 2, steps: 40, stepSize: 2.5 * 2 / 40, randomStart: true, restarts: 1 });
+  t.is(attackSpec({ eps: 0.3, steps: 10 }).threat, 'linf');
+  t.deepEqual(attackSpec(JSON.parse(JSON.stringify(a))), a, 'a spec read back from a config is the same spec');
+  t.deepEqual(attackSpec(a), a);
+  t.is(fgsmSpec('linf', 8 / 255).stepSize, 1.25 * 8 / 255);
+  t.is(fgsmSpec('linf', 8 / 255).steps, 1);
+  const half = scaledAttack(a, 0.5);
+  t.deepEqual([half.eps, half.stepSize, half.steps], [1, a.stepSize / 2, 40]);
+  t.is(attackSpec({ eps: 0, steps: 5 }).stepSize, 0, 'eps 0 is no attack, with no step');
+  t.throws(() => attackSpec({ threat: 'l1', eps: 1, steps: 1 }), { message: "unknown threat model 'l1': use linf or l2" });
+  t.throws(() => attackSpec({ eps: Number.NaN, steps: 1 }), { message: 'eps must be a number >= 0, got NaN' });
+  t.throws(() => attackSpec({ eps: 0.1, steps: 1, stepSize: 0 }), { message: 'stepSize must be > 0, got 0' });
+  t.throws(() => attackSpec({ eps: 0.1, steps: 2, target: 1.5 }), { message: 'target must be a class id (an integer >= 0), got 1.5' });
+  t.throws(() => attackSpec({ eps: 0.1, steps: 2, restarts: 0 }), { message: 'restarts must be an integer >= 1, got 0' });
+});
+
+test('a target class in the spec is the same attack as that class for every example', (t) => {
+  const model = mnistCnn('small', 4);
+  const rng = seededRng(8);
+  const x = tf.tensor4d(Float32Array.from({ length: 3 * 28 * 28 }, () => rng.uniform()), [3, 28, 28, 1]);
+  const y = tf.tensor1d([0, 1, 2], 'int32');
+  const targets = tf.tensor1d([7, 7, 7], 'int32');
+  const before = tf.memory().numTensors;
+  const bySpec = pgd(model, x, y, { threat: 'l2', eps: 2, steps: 5, target: 7, randomStart: false });
+  t.is(tf.memory().numTensors, before + 1, 'only x_adv survives; the target tensor the spec made is gone');
+  const byTensor = pgd(model, x, y, { threat: 'l2', eps: 2, steps: 5, targets, randomStart: false });
+  t.deepEqual(Array.from(bySpec.dataSync()), Array.from(byTensor.dataSync()));
+  tf.dispose([x, y, targets, bySpec, byTensor]);
   model.dispose();
 });

@@ -20,7 +20,7 @@ import { redBlue } from '../lib/plots/gradients';
 import { MNIST_RECIPES, recipeFlags } from '../lib/zoo/recipes';
 import { makeOptimizer, setLearningRate } from '../lib/train/optimizer';
 import { trainSizeSweep } from '../lib/zoo/train-size';
-import { warmedUp } from '../lib/train/loop';
+import { adversarialSpec, warmedUp } from '../lib/train/loop';
 import { atOdds, tempDir } from './helpers/cli';
 
 test.before(async () => {
@@ -70,7 +70,7 @@ test('Adam follows the milestone schedule: its first step moves each weight by e
 });
 
 test('eps warm-up: eps and the step size rise linearly over the warm-up epochs, then stay', (t) => {
-  const spec = { threat: 'linf' as const, eps: 0.3, steps: 7, stepSize: 0.1, warmupEpochs: 2 };
+  const spec = adversarialSpec({ threat: 'linf', eps: 0.3, steps: 7, stepSize: 0.1, warmupEpochs: 2 });
   const at = (epoch: number, batch: number) => warmedUp(spec, epoch, batch, 10);
   t.is(at(1, 0).eps, 0.3 / 20);
   t.true(Math.abs(at(1, 9).eps - 0.15) < 1e-12 && Math.abs(at(1, 9).stepSize - 0.05) < 1e-12);

@@ -17,6 +17,7 @@ import { setFastLayers } from '../lib/models/fast-path';
 import { loadModel, saveModel } from '../lib/models/io';
 import { resnet9 } from '../lib/models/resnet9';
 import { train, trainStep } from '../lib/train/loop';
+import { attackSpec } from '../lib/attacks/spec';
 import { makeOptimizer, oneCycle, OptimizerSpec, trainableVariables } from '../lib/train/optimizer';
 import { tempDir } from './helpers/cli';
 import { maxRelativeError } from './helpers/numeric';
@@ -103,7 +104,7 @@ test.serial('a training step with the fast layers leaks nothing, and a saved Res
   // The first step makes the optimizer's momenta; after it, a step (clean or adversarial) leaves no tensor behind.
   const optimizer = makeOptimizer(SGD);
   const vars = trainableVariables(model);
-  const step = (i: number) => trainStep(model, optimizer, vars, x, y, { seed: i, weightDecay: 5e-4, adversarial: i % 2 ? { threat: 'l2', eps: 0.5, steps: 2, stepSize: 0.3 } : undefined });
+  const step = (i: number) => trainStep(model, optimizer, vars, x, y, { seed: i, weightDecay: 5e-4, adversarial: i % 2 ? attackSpec({ threat: 'l2', eps: 0.5, steps: 2, stepSize: 0.3 }) : undefined });
   step(0);
   const before = tf.memory().numTensors;
   for (let i = 1; i <= 4; i++) step(i);

@@ -2,8 +2,8 @@
 //   x_0 = x (or a random point of the ball),   x_{t+1} = project(step(x_t, grad of the loss at x_t))
 import * as tf from '@tensorflow/tfjs';
 import { Classifier, logits } from '../models/classifier';
-import { Norm, ThreatModel, threatModel } from './threat';
-import { checkPositiveInt } from '../checks';
+import { ThreatModel, threatModel } from './threat';
+import { AttackInput, AttackSpec, attackSpec } from './spec';
 
 /** A loss to raise, per example: logits [N, K] and labels [N] -> [N]. */
 export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Tensor1D;
@@ -53,25 +53,11 @@ export const attackCrossEntropy: LossFn = crossEntropyWith((logProbs, onehot) =>
   return tf.exp(tf.sub(wrong, tf.max(wrong, -1, true)));
 });
 
-/** Madry et al.'s rule of thumb: K steps of 2.5 eps / K reach anywhere in the ball from anywhere in it. */
-export function madryStepSize(eps: number, steps: number, scale = 2.5): number {
-  return (scale * eps) / steps;
-}
-
-export interface PgdOptions {
-  /** 'linf' (default) or 'l2' with `eps`, or a ThreatModel. */
-  threat?: Norm | ThreatModel;
-  eps?: number;
-  /** The valid pixel range with a named norm (default [0, 1]). */
+export interface PgdOptions extends AttackInput {
+  /** The valid pixel range (default [0, 1]). */
   bounds?: [number, number];
-  steps: number;
-  stepSize: number;
-  /** Start at a random point of the ball (default true). */
-  randomStart?: boolean;
-  /** Runs from different random starts, keeping per example the worst case found (default 1). */
-  restarts?: number;
-  /** Targeted attack: lower the loss of these classes [N] instead of raising the loss of y. */
-  target?: tf.Tensor1D;
+  /** Targeted attack, one class per example [N]: lower the loss of these classes instead of raising the loss of y. */
+  targets?: tf.Tensor1D;
   /** The loss to raise (default cross-entropy, as attackCrossEntropy differentiates it). */
   loss?: LossFn;
   /** Seed of the random starts; restart r uses seed + r. */
@@ -109,28 +95,35 @@ export function pgd(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: Pgd
  * responsive, and drops it (`return()`) when the student has moved on: what it holds is disposed then.
  */
 export function* pgdSteps(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: PgdOptions): Generator<number, tf.Tensor4D, void> {
-  const threat = typeof opts.threat === 'object' ? opts.threat : threatModel(opts.threat ?? 'linf', opts.eps as number, opts.bounds);
-  checkPositiveInt('steps', opts.steps);
-  const restarts = opts.restarts ?? 1;
-  checkPositiveInt('restarts', restarts);
-  if (!(opts.stepSize > 0)) throw new Error(`stepSize must be > 0, got ${opts.stepSize}`);
-  checkInputs(x, y, threat, opts.target);
+  const a = attackSpec(opts);
+  const threat = threatModel(a.threat, a.eps, opts.bounds);
+  // One class for every example (the spec's target) becomes a tensor held for the attack's length.
+  const owned = opts.targets === undefined && a.target !== undefined ? tf.keep(tf.fill([x.shape[0]], a.target, 'int32') as tf.Tensor1D) : undefined;
+  try {
+    checkInputs(x, y, threat, opts.targets ?? owned);
+    return yield* attackFrom(model, x, y, a, threat, opts.targets ?? owned, opts);
+  } finally {
+    owned?.dispose();
+  }
+}
+
+function* attackFrom(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, a: AttackSpec, threat: ThreatModel, target: tf.Tensor1D | undefined, opts: PgdOptions): Generator<number, tf.Tensor4D, void> {
   const loss = opts.loss ?? attackCrossEntropy;
-  const labels = opts.target ?? y;
+  const labels = target ?? y;
   // A targeted attack climbs the negative loss of the target class.
   const objective = (xa: tf.Tensor4D) => {
     const l = loss(logits(model, xa), labels);
-    return opts.target ? tf.neg(l) : l;
+    return target ? tf.neg(l) : l;
   };
   const gradient = tf.grad((xa: tf.Tensor) => tf.sum(objective(xa as tf.Tensor4D)));
 
   let done = 0;
   function* attack(restart: number): Generator<number, tf.Tensor4D, void> {
-    let xa = opts.randomStart ?? true ? threat.randomPerturb(x, (opts.seed ?? 0) + restart) : tf.clone(x);
+    let xa = a.randomStart ? threat.randomPerturb(x, (opts.seed ?? 0) + restart) : tf.clone(x);
     let finished = false;
     try {
-      for (let i = 0; i < opts.steps; i++) {
-        const next = tf.tidy(() => threat.project(threat.step(xa, gradient(xa) as tf.Tensor4D, opts.stepSize), x));
+      for (let i = 0; i < a.steps; i++) {
+        const next = tf.tidy(() => threat.project(threat.step(xa, gradient(xa) as tf.Tensor4D, a.stepSize), x));
         xa.dispose();
         xa = next;
         yield done++;
@@ -145,14 +138,14 @@ export function* pgdSteps(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opt
   let best = yield* attack(0);
   let finished = false;
   try {
-    for (let r = 1; r < restarts; r++) {
+    for (let r = 1; r < a.restarts; r++) {
       const candidate = yield* attack(r);
       const merged = tf.tidy(() => {
         const score = (xa: tf.Tensor4D) => {
           const z = logits(model, xa);
           const pred = tf.argMax(z, -1);
-          const success = opts.target ? tf.equal(pred, opts.target) : tf.notEqual(pred, y);
-          return { success, value: opts.target ? tf.neg(loss(z, labels)) : loss(z, labels) };
+          const success = target ? tf.equal(pred, target) : tf.notEqual(pred, y);
+          return { success, value: target ? tf.neg(loss(z, labels)) : loss(z, labels) };
         };
         const a = score(best);
         const b = score(candidate);
@@ -172,7 +165,7 @@ export function* pgdSteps(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opt
   }
 }
 
-/** The fast gradient sign method: one l_inf step of size eps from x. */
+/** The fast gradient sign method (Goodfellow et al. 2015): one l_inf step of size eps from x. */
 export function fgsm(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, opts: { eps: number }): tf.Tensor4D {
-  return pgd(model, x, y, { threat: 'linf', eps: opts.eps, steps: 1, stepSize: opts.eps, randomStart: false });
+  return pgd(model, x, y, { threat: 'linf', eps: opts.eps, steps: 1, stepScale: 1, randomStart: false });
 }

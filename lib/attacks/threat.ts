@@ -3,7 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkNonNegative } from '../checks';
 
-export type Norm = 'linf' | 'l2';
+export const NORMS = ['linf', 'l2'] as const;
+export type Norm = (typeof NORMS)[number];
+
+export function checkNorm(threat: unknown): Norm {
+  if (!(NORMS as readonly unknown[]).includes(threat)) throw new Error(`unknown threat model '${threat}': use ${NORMS.join(' or ')}`);
+  return threat as Norm;
+}
 
 export interface ThreatModel {
   readonly norm: Norm;
@@ -64,11 +70,7 @@ export function l2(eps: number, bounds: [number, number] = [0, 1]): ThreatModel 
 }
 
 export function threatModel(norm: string, eps: number, bounds: [number, number] = [0, 1]): ThreatModel {
-  switch (norm) {
-    case 'linf': return linf(eps, bounds);
-    case 'l2': return l2(eps, bounds);
-    default: throw new Error(`unknown threat model '${norm}': use linf or l2`);
-  }
+  return checkNorm(norm) === 'linf' ? linf(eps, bounds) : l2(eps, bounds);
 }
 
 /** ℓ∞ or ℓ2, for labels. */

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { madryStepSize, pgd } from '../attacks/pgd';
+import { pgd } from '../attacks/pgd';
 import { initBackend } from '../backend/init';
 import { batchTensors } from '../data/dataset';
 import { loadDataset } from '../data/load';
@@ -75,7 +75,7 @@ export async function benchLive(datasets: ('mnist' | 'cifar10')[], repeats: numb
         const e = eps[k % eps.length];
         const t1 = performance.now();
         for (const m of Object.values(models)) {
-          const adv = pgd(m, x, y, { threat: 'linf', eps: e, steps: STEPS, stepSize: madryStepSize(e, STEPS), randomStart: false });
+          const adv = pgd(m, x, y, { threat: 'linf', eps: e, steps: STEPS, randomStart: false });
           topClass(m, adv);
           adv.dispose();
         }

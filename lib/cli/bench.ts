@@ -18,7 +18,8 @@ import { fetchFile } from '../data/fetch';
 import { architecture } from '../models/architectures';
 import { fastLayers, setFastLayers } from '../models/fast-path';
 import { ROOT } from '../paths';
-import { AdversarialSpec, trainStep } from '../train/loop';
+import { trainStep } from '../train/loop';
+import { AttackSpec, attackSpec } from '../attacks/spec';
 import { makeOptimizer, OptimizerSpec, trainableVariables } from '../train/optimizer';
 import { int } from './args';
 
@@ -103,8 +104,8 @@ async function ours(w: Workload, pgdSteps: number, batches: number, repeats: num
   const net = architecture(w.architecture).build(0);
   const optimizer = makeOptimizer(w.optimizer);
   const vars = trainableVariables(net);
-  const pgdSpec: AdversarialSpec = { threat: 'linf', ...w.pgd, steps: pgdSteps, randomStart: true };
-  const step = (adversarial?: AdversarialSpec) => (i: number) => {
+  const pgdSpec = attackSpec({ threat: 'linf', ...w.pgd, steps: pgdSteps });
+  const step = (adversarial?: AttackSpec) => (i: number) => {
     const { x, y } = batch(data, w.images, i, w.trainBatch, w.augmentation);
     trainStep(net, optimizer, vars, x, y, { adversarial, seed: i, weightDecay: w.optimizer.weightDecay, cleanMetrics: false });
     tf.dispose([x, y]);
@@ -115,7 +116,7 @@ async function ours(w: Workload, pgdSteps: number, batches: number, repeats: num
     xAdv.dataSync(); // wait for the backend to finish, as PyTorch's eager loop does
     tf.dispose([x, y, xAdv]);
   };
-  const fgsm: AdversarialSpec | null = w.fgsmStep ? { threat: 'linf', eps: w.pgd.eps, steps: 1, stepSize: w.fgsmStep, randomStart: true } : null;
+  const fgsm = w.fgsmStep ? attackSpec({ threat: 'linf', eps: w.pgd.eps, steps: 1, stepSize: w.fgsmStep }) : null;
   if (opts.profile) {
     step()(0);
     await profile('standard training step', () => step()(1));

@@ -4,8 +4,7 @@ import { initBackend } from '../backend/init';
 import * as tf from '@tensorflow/tfjs';
 import { checkDataset, DatasetName, DATASETS, loadDataset } from '../data/load';
 import { evaluate } from '../eval/accuracy';
-import { madryStepSize } from '../attacks/pgd';
-import { threatModel } from '../attacks/threat';
+import { attackSpec } from '../attacks/spec';
 import { loadModel } from '../models/io';
 import { modelDir } from '../train/checkpoint';
 import { downloadProgress, terminalProgress } from '../progress';
@@ -46,25 +45,24 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (!values.checkpoint) throw new Error(`--checkpoint DIR is required (a training run or a model directory)\n${EVAL_USAGE}`);
   // A list of eps (--eps 0,0.1,0.3) gives one line per eps.
-  const epsList = (values.eps ?? '0').split(',').map((e) => num('eps', e));
-  // Every eps and the threat are checked before any work, eps 0 (no attack) included.
-  for (const eps of epsList) threatModel(values.threat!, eps);
   const steps = count('steps', values.steps, 40);
   const restarts = count('restarts', values.restarts, 1);
   const seed = int('seed', values.seed, 0);
+  const stepSize = values['step-size'] === undefined ? undefined : num('step-size', values['step-size']);
+  // Every attack is built before any work, eps 0 (no attack) included.
+  const attacks = (values.eps ?? '0').split(',').map((e) => attackSpec({ threat: values.threat, eps: num('eps', e), steps, stepSize, restarts }));
   const batchSize = count('batch-size', values['batch-size'], 200);
   const n = values.n === undefined ? undefined : count('n', values.n);
   await initBackend({ quiet: true });
   const model = await loadModel(modelDir(values.checkpoint));
   const dataset = datasetOf(model, values.dataset);
   const data = await loadDataset(dataset, values.split!, { limit: n, onProgress: downloadProgress() });
-  for (const eps of epsList) {
-    const stepSize = num('step-size', values['step-size'], madryStepSize(eps, steps));
-    const attack = eps > 0 ? { threat: values.threat as 'linf' | 'l2', eps, steps, stepSize, restarts, seed } : undefined;
-    const r = await evaluate(model, data, { attack, batchSize, onProgress: terminalProgress() });
+  for (const a of attacks) {
+    const attack = a.eps > 0 ? a : undefined;
+    const r = await evaluate(model, data, { attack, seed, batchSize, onProgress: terminalProgress() });
     console.log(JSON.stringify({
-      std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n, dataset, split: values.split, threat: values.threat,
-      eps, steps: attack ? steps : 0, step_size: attack ? stepSize : 0, restarts: attack ? restarts : 0, random_start: Boolean(attack), seconds: +r.seconds.toFixed(1),
+      std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n, dataset, split: values.split, threat: a.threat,
+      eps: a.eps, steps: attack ? a.steps : 0, step_size: attack ? a.stepSize : 0, restarts: attack ? a.restarts : 0, random_start: Boolean(attack), seconds: +r.seconds.toFixed(1),
     }));
   }
   model.dispose();

@@ -9,10 +9,10 @@ import { writeFileAtomic } from '../io/atomic';
 import { readJsonFile } from '../io/json';
 import { architecture, ARCHITECTURE_CHOICES, DEFAULT_ARCHITECTURE } from '../models/architectures';
 import { hasCheckpoint } from '../train/checkpoint';
-import { AdversarialSpec, train } from '../train/loop';
+import { AdversarialSpec, adversarialSpec, train } from '../train/loop';
 import { OptimizerSpec } from '../train/optimizer';
-import { threatModel } from '../attacks/threat';
-import { recipe as findRecipe, protocolDifferences, Recipe, recipeDataset, recipeFlags, recipeOfRun, RunConfig } from '../zoo/recipes';
+import { attackSpec, fgsmSpec } from '../attacks/spec';
+import { recipe as findRecipe, protocolDifferences, Recipe, recipeDataset, recipeOfRun, RunConfig } from '../zoo/recipes';
 import { recipeOptions } from '../zoo/zoo';
 import { downloadProgress, terminalProgress } from '../progress';
 import { count, int, num } from './args';
@@ -36,10 +36,14 @@ function knots(v: string): [number, number][] {
   });
 }
 
-/** The protocol the flags describe (defaults for what they leave out). */
-export function recipeFromFlags(dataset: DatasetName, v: Record<string, string | boolean | undefined>): Recipe {
-  const s = v as Record<string, string | undefined>;
-  const model = s.model === 'resnet9' ? `resnet9-${count('width', s.width, 16)}` : (s.model ?? DEFAULT_ARCHITECTURE[dataset]);
+type Flags = Record<string, string | boolean | undefined>;
+
+/** The architecture the flags name, or `base` where they name none. */
+function architectureFromFlags(dataset: DatasetName, s: Record<string, string | undefined>, base: string): string {
+  const baseWidth = /^resnet9-(\d+)$/.exec(base)?.[1];
+  if (s.model === undefined && s.width === undefined) return base;
+  if (s.model === undefined && !baseWidth) throw new Error('--width is for --model resnet9');
+  const model = (s.model ?? 'resnet9') === 'resnet9' ? `resnet9-${count('width', s.width, baseWidth ? +baseWidth : 16)}` : s.model!;
   if (s.width !== undefined && !model.startsWith('resnet9')) throw new Error('--width is for --model resnet9');
   let arch;
   try {
@@ -48,44 +52,58 @@ export function recipeFromFlags(dataset: DatasetName, v: Record<string, string |
     throw new Error(`unknown ${DATASET_TITLES[dataset]} architecture '${s.model}': use ${ARCHITECTURE_CHOICES[dataset]}`);
   }
   if (arch.dataset !== dataset) throw new Error(`--model ${s.model} is a ${DATASET_TITLES[arch.dataset]} network: it cannot train on ${DATASET_TITLES[dataset]} (use ${ARCHITECTURE_CHOICES[dataset]})`);
-  if (v.fgsm && (s.steps !== undefined || s['step-size'] !== undefined)) throw new Error('--fgsm fixes the attack (one step of 1.25 eps): drop --steps and --step-size');
-  if (v.fgsm && s.eps === undefined) throw new Error('--fgsm needs --eps');
-  if (s.eps === undefined && (s.threat ?? s.steps ?? s['step-size'] ?? s['warmup-epochs']) !== undefined) throw new Error('--threat, --steps, --step-size and --warmup-epochs describe adversarial training: give --eps too (without it, training is standard)');
-  if (s.eps !== undefined) threatModel(s.threat ?? 'linf', num('eps', s.eps));
-  const adversarial: AdversarialSpec | undefined = s.eps === undefined ? undefined : {
-    threat: (s.threat ?? 'linf') as 'linf' | 'l2', eps: num('eps', s.eps),
-    ...(v.fgsm ? { steps: 1, stepSize: +(1.25 * num('eps', s.eps)).toPrecision(12) } : { steps: count('steps', s.steps, 40), stepSize: num('step-size', s['step-size'], 0.01) }),
-    ...(s['warmup-epochs'] === undefined ? {} : { warmupEpochs: int('warmup-epochs', s['warmup-epochs']) }),
-  };
-  if (s.milestones !== undefined && s['lr-knots'] !== undefined) throw new Error('--milestones and --lr-knots are two schedules: give one');
-  const schedule = {
-    ...(s.milestones === undefined ? {} : { milestones: s.milestones.split(',').map((m) => int('milestones', m)) }),
-    ...(s['lr-knots'] === undefined ? {} : { piecewise: knots(s['lr-knots']) }),
-    ...(s['weight-decay'] === undefined ? {} : { weightDecay: num('weight-decay', s['weight-decay']) }),
-  };
-  if (v.nesterov && s.optimizer !== 'sgd') throw new Error('--nesterov is for --optimizer sgd');
-  const optimizer: OptimizerSpec = s.optimizer === 'sgd'
-    ? { name: 'sgd', lr: num('lr', s.lr, 0.1), momentum: num('momentum', s.momentum, 0.9), ...(v.nesterov ? { nesterov: true } : {}), ...schedule }
-    : { name: (s.optimizer ?? 'adam') as 'adam', lr: num('lr', s.lr, 1e-4), ...schedule };
-  if (optimizer.name !== 'adam' && optimizer.name !== 'sgd') throw new Error(`--optimizer must be adam or sgd, got '${s.optimizer}'`);
-  const augment = v.augment ?? dataset === 'cifar10';
-  return {
-    name: 'custom', architecture: model, epochs: count('epochs', s.epochs, 1), batchSize: count('batch-size', s['batch-size'], dataset === 'cifar10' ? 128 : 50),
-    seed: int('seed', s.seed, 0), adversarial, optimizer, ...(augment ? { augmentation: CIFAR_AUGMENTATION } : {}),
-  };
+  return model;
 }
 
-/** A recipe as the flags that give it, parsed (the inverse of recipeFromFlags). */
-export function flagsOf(r: Recipe): Record<string, string | boolean> {
-  const words = recipeFlags(r).split(' ');
-  const flags: Record<string, string | boolean> = {};
-  words.forEach((w, i) => {
-    if (!w.startsWith('--')) return;
-    const next = words[i + 1];
-    flags[w.slice(2)] = next === undefined || next.startsWith('--') ? true : next;
-  });
-  delete flags.dataset;
-  return flags;
+/** The training attack: `base`'s, changed where the flags say (FGSM from a random start with --fgsm). */
+function adversarialFromFlags(s: Record<string, string | undefined>, fgsm: boolean, base: AdversarialSpec | undefined): AdversarialSpec | undefined {
+  if (fgsm && (s.steps !== undefined || s['step-size'] !== undefined)) throw new Error('--fgsm fixes the attack (one step of 1.25 eps): drop --steps and --step-size');
+  const eps = s.eps === undefined ? base?.eps : num('eps', s.eps);
+  if (fgsm && eps === undefined) throw new Error('--fgsm needs --eps');
+  if (eps === undefined) {
+    if ((s.threat ?? s.steps ?? s['step-size'] ?? s['warmup-epochs']) !== undefined) throw new Error('--threat, --steps, --step-size and --warmup-epochs describe adversarial training: give --eps too (without it, training is standard)');
+    return undefined;
+  }
+  const threat = s.threat ?? base?.threat ?? 'linf';
+  const warmupEpochs = s['warmup-epochs'] === undefined ? base?.warmupEpochs : int('warmup-epochs', s['warmup-epochs']);
+  const attack = fgsm ? fgsmSpec(threat, eps)
+    : attackSpec({ threat, eps, steps: count('steps', s.steps, base?.steps ?? 40), stepSize: num('step-size', s['step-size'], base?.stepSize ?? 0.01) });
+  return adversarialSpec({ ...attack, ...(warmupEpochs === undefined ? {} : { warmupEpochs }) });
+}
+
+/** The optimizer: `base`'s (or the defaults of the one named), changed where the flags say. */
+function optimizerFromFlags(s: Record<string, string | undefined>, nesterov: boolean | undefined, base: OptimizerSpec | undefined): OptimizerSpec {
+  const name = s.optimizer ?? base?.name ?? 'adam';
+  if (name !== 'adam' && name !== 'sgd') throw new Error(`--optimizer must be adam or sgd, got '${s.optimizer}'`);
+  if (s.milestones !== undefined && s['lr-knots'] !== undefined) throw new Error('--milestones and --lr-knots are two schedules: give one');
+  if (nesterov && name !== 'sgd') throw new Error('--nesterov is for --optimizer sgd');
+  const from: OptimizerSpec = base && base.name === name ? base : name === 'sgd' ? { name, lr: 0.1, momentum: 0.9 } : { name, lr: 1e-4 };
+  const { milestones, piecewise, ...rest } = from;
+  const schedule = s.milestones !== undefined ? { milestones: s.milestones.split(',').map((m) => int('milestones', m)) }
+    : s['lr-knots'] !== undefined ? { piecewise: knots(s['lr-knots']) }
+      : { ...(milestones ? { milestones } : {}), ...(piecewise ? { piecewise } : {}) };
+  const decay = s['weight-decay'] === undefined ? {} : { weightDecay: num('weight-decay', s['weight-decay']) };
+  if (rest.name === 'adam') return { ...rest, ...schedule, ...decay, lr: num('lr', s.lr, rest.lr) };
+  return { ...rest, ...schedule, ...decay, lr: num('lr', s.lr, rest.lr), momentum: num('momentum', s.momentum, rest.momentum), ...(nesterov ? { nesterov: true } : {}) };
+}
+
+/**
+ * The protocol the flags describe: `base` (a resumed run's own recipe) changed where they say, or for a
+ * new run the defaults changed where they say.
+ */
+export function recipeFromFlags(dataset: DatasetName, v: Flags, base?: Recipe): Recipe {
+  const s = v as Record<string, string | undefined>;
+  const augment = v.augment ?? (base ? base.augmentation !== undefined : dataset === 'cifar10');
+  return {
+    name: base?.name ?? 'custom',
+    architecture: architectureFromFlags(dataset, s, base?.architecture ?? DEFAULT_ARCHITECTURE[dataset]),
+    epochs: count('epochs', s.epochs, base?.epochs ?? 1),
+    batchSize: count('batch-size', s['batch-size'], base?.batchSize ?? (dataset === 'cifar10' ? 128 : 50)),
+    seed: int('seed', s.seed, base?.seed ?? 0),
+    adversarial: adversarialFromFlags(s, Boolean(v.fgsm), base?.adversarial),
+    optimizer: optimizerFromFlags(s, v.nesterov as boolean | undefined, base?.optimizer),
+    ...(augment ? { augmentation: base?.augmentation ?? CIFAR_AUGMENTATION } : {}),
+  };
 }
 
 const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -121,8 +139,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const dataset = checkDataset(values.dataset ?? run?.dataset ?? 'mnist');
   // Resuming, what the flags leave out is the run's own protocol, and what they give must agree with it.
   const recipe = values.recipe ? findRecipe(dataset, values.recipe)
-    : run ? recipeFromFlags(dataset, { ...flagsOf(recipeOfRun(run)), ...definedOnly(values) })
-      : recipeFromFlags(dataset, values);
+    : recipeFromFlags(dataset, definedOnly(values), run && recipeOfRun(run));
   if (run) {
     const stored = recipeOfRun(run);
     const differences = protocolDifferences(stored, recipe, ['the run', 'asked now'], ['epochs']);
@@ -142,7 +159,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const model = architecture(recipe.architecture).build(recipe.seed);
   fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(path.join(out, 'config.json'), JSON.stringify({ ...config, backend: backend.name, n: data.n }, null, 2));
-  const attack = adversarial ? `adversarial, ${adversarial.threat} eps ${adversarial.eps}, ${adversarial.steps === 1 ? 'FGSM from a random start' : `PGD-${adversarial.steps}`} step ${adversarial.stepSize}` : 'standard';
+  const attack = adversarial ? `adversarial, ${adversarial.threat} eps ${adversarial.eps}, ${adversarial.steps === 1 ? 'FGSM from a random start' : `PGD-${adversarial.steps}`} step ${+adversarial.stepSize.toPrecision(6)}` : 'standard';
   console.log(`training ${recipe.architecture} on ${data.n} ${dataset} images${recipe.augmentation ? ' (random crops and flips)' : ''}: ${attack}; ${out}`);
   const history = await train(model, data, { ...recipeOptions(recipe), out, resume: values.resume, onProgress: terminalProgress() });
   for (const h of history) {

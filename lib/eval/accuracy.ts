@@ -1,7 +1,8 @@
 // Standard and robust accuracy of a model on a data set, in batches.
 import * as tf from '@tensorflow/tfjs';
-import { madryStepSize, pgd, PgdOptions } from '../attacks/pgd';
-import { threatModel } from '../attacks/threat';
+import { pgd } from '../attacks/pgd';
+import { AttackInput, attackSpec } from '../attacks/spec';
+import { Norm } from '../attacks/threat';
 import { batchTensors, ImageDataset, rangeBatches } from '../data/dataset';
 import { Classifier, logits } from '../models/classifier';
 import { labelled, OnProgress } from '../progress';
@@ -18,13 +19,14 @@ export interface EvalResult {
  * Counts, over the data set, the images the model gets right clean and after `attack` (an image that
  * is wrong clean counts as wrong under attack too: the attack starts from it).
  */
-export async function evaluate(model: Classifier, data: ImageDataset, opts: { attack?: PgdOptions; batchSize?: number; onProgress?: OnProgress } = {}): Promise<EvalResult> {
+export async function evaluate(model: Classifier, data: ImageDataset, opts: { attack?: AttackInput; seed?: number; batchSize?: number; onProgress?: OnProgress } = {}): Promise<EvalResult> {
   const batchSize = opts.batchSize ?? 200;
+  const attack = opts.attack && attackSpec(opts.attack);
   const started = Date.now();
   let [clean, robust, seen] = [0, 0, 0];
   for (const idx of rangeBatches(data.n, batchSize)) {
     const { x, y } = batchTensors(data, idx);
-    const xAdv = opts.attack ? pgd(model, x, y, { ...opts.attack, seed: (opts.attack.seed ?? 0) + seen }) : null;
+    const xAdv = attack ? pgd(model, x, y, { ...attack, seed: (opts.seed ?? 0) + seen }) : null;
     const [c, r] = tf.tidy(() => {
       const right = (input: tf.Tensor4D) => tf.equal(tf.argMax(logits(model, input), -1), y);
       const okClean = right(x);
@@ -37,8 +39,8 @@ export async function evaluate(model: Classifier, data: ImageDataset, opts: { at
     seen += idx.length;
     const seconds = (Date.now() - started) / 1000;
     opts.onProgress?.({
-      label: opts.attack ? `PGD-${opts.attack.steps}` : 'accuracy', done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),
-      metrics: opts.attack ? { std_acc: clean / seen, robust_acc: robust / seen } : { acc: clean / seen },
+      label: attack ? `PGD-${attack.steps}` : 'accuracy', done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),
+      metrics: attack ? { std_acc: clean / seen, robust_acc: robust / seen } : { acc: clean / seen },
     });
   }
   return { std_acc: clean / data.n, robust_acc: robust / data.n, n: data.n, seconds: (Date.now() - started) / 1000 };
@@ -54,12 +56,13 @@ export interface CurveRow {
 }
 
 /** Robust accuracy over a grid of eps; the step size is a fixed multiple of eps (default 2.5 eps / steps, as Madry et al.). */
-export async function robustCurve(model: Classifier, data: ImageDataset, opts: { threat: 'linf' | 'l2'; epsList: number[]; steps: number; restarts?: number; stepScale?: number; onProgress?: OnProgress }): Promise<CurveRow[]> {
+export async function robustCurve(model: Classifier, data: ImageDataset, opts: { threat: Norm; epsList: number[]; steps: number; restarts?: number; stepScale?: number; onProgress?: OnProgress }): Promise<CurveRow[]> {
+  // Every attack of the grid is checked before any work, eps 0 (no attack) included.
+  const attacks = opts.epsList.map((eps) => attackSpec({ threat: opts.threat, eps, steps: opts.steps, stepScale: opts.stepScale, restarts: opts.restarts }));
   const rows: CurveRow[] = [];
-  for (const eps of opts.epsList) {
-    threatModel(opts.threat, eps); // every eps of the grid is checked, 0 included
-    const attack = eps === 0 ? undefined : { threat: opts.threat, eps, steps: opts.steps, stepSize: madryStepSize(eps, opts.steps, opts.stepScale), restarts: opts.restarts };
-    const r = await evaluate(model, data, { attack, onProgress: opts.onProgress });
+  for (const a of attacks) {
+    const eps = a.eps;
+    const r = await evaluate(model, data, { attack: eps === 0 ? undefined : a, onProgress: opts.onProgress });
     rows.push({ threat: opts.threat, eps, std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n });
   }
   return rows;
@@ -67,10 +70,10 @@ export async function robustCurve(model: Classifier, data: ImageDataset, opts: {
 
 /** Robust curves of several models under several threat models: rows tagged with the model's name. */
 export async function robustCurves(models: Record<string, Classifier>, data: ImageDataset,
-  opts: { grids: Partial<Record<'linf' | 'l2', number[]>>; steps: number; onProgress?: OnProgress }): Promise<(CurveRow & { model: string })[]> {
+  opts: { grids: Partial<Record<Norm, number[]>>; steps: number; onProgress?: OnProgress }): Promise<(CurveRow & { model: string })[]> {
   const rows: (CurveRow & { model: string })[] = [];
   for (const [model, m] of Object.entries(models)) {
-    for (const [threat, epsList] of Object.entries(opts.grids) as ['linf' | 'l2', number[]][]) {
+    for (const [threat, epsList] of Object.entries(opts.grids) as [Norm, number[]][]) {
       for (const r of await robustCurve(m, data, { threat, epsList, steps: opts.steps, onProgress: labelled(opts.onProgress, `${model}, ${threat}`) })) rows.push({ ...r, model });
     }
   }

@@ -1,7 +1,7 @@
 // PGD against each model of the explorer, in slices between which the page handles input and draws:
 // the attack is lib/attacks/pgd.ts, one step at a time (pgdSteps).
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, madryStepSize, pgdSteps } from '../attacks/pgd';
+import { crossEntropy, pgdSteps } from '../attacks/pgd';
 import type { Norm } from '../attacks/threat';
 import { Classifier, logits } from '../models/classifier';
 import { gradientColours, perturbationColours } from '../plots/gradients';
@@ -46,7 +46,7 @@ export async function attackModels(models: { name: string; model: Classifier }[]
     let xAdv: tf.Tensor4D;
     if (a.eps === 0) xAdv = tf.clone(x);
     else {
-      const it = pgdSteps(model, x, y, { threat: a.norm, eps: a.eps, steps: a.steps, stepSize: madryStepSize(a.eps, a.steps), randomStart: false, target });
+      const it = pgdSteps(model, x, y, { threat: a.norm, eps: a.eps, steps: a.steps, randomStart: false, targets: target });
       let sliceStart = performance.now();
       for (;;) {
         const r = it.next();

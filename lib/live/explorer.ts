@@ -3,7 +3,7 @@
 // attack (lib/attacks/pgd.ts) and layers (lib/models). Node drew the starting state as a picture
 // (lib/plots/explorer.ts), which stays for the PDF and for a page whose scripts do not run.
 import * as tf from '@tensorflow/tfjs';
-import { madryStepSize } from '../attacks/pgd';
+import { attackSpec } from '../attacks/spec';
 import { Norm, normSymbol } from '../attacks/threat';
 import { modelFromArtifacts } from '../models/artifacts';
 import { logits } from '../models/classifier';
@@ -186,7 +186,7 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     root.dataset.state = 'ready';
     say(state.eps === 0
       ? `clean images, computed in your browser (${backend})`
-      : `${normSymbol(state.norm)} PGD-${state.steps}, step ${epsText(madryStepSize(state.eps, state.steps))}, no random start${state.target == null ? '' : `, towards ${className(state.target)}`}: ${Math.round(ms)} ms for ${models.length} models in your browser (${backend})`);
+      : `${normSymbol(state.norm)} PGD-${state.steps}, step ${epsText(attackSpec({ threat: state.norm, eps: state.eps, steps: state.steps }).stepSize)}, no random start${state.target == null ? '' : `, towards ${className(state.target)}`}: ${Math.round(ms)} ms for ${models.length} models in your browser (${backend})`);
   }
 
   let lastResult: LiveResult | null = null;

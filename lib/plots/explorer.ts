@@ -5,8 +5,9 @@
 // picture of the starting state, computed here, which the PDF prints and a page without scripts shows.
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
-import { madryStepSize, pgd } from '../attacks/pgd';
-import { formatEps, Norm, normSymbol, threatModel } from '../attacks/threat';
+import { pgd } from '../attacks/pgd';
+import { formatEps, Norm, normSymbol } from '../attacks/threat';
+import { attackSpec } from '../attacks/spec';
 import { Classifier, topClass } from '../models/classifier';
 import { modelArtifacts } from '../models/artifacts';
 import { liveBundle, UNPACK_SCRIPT, wasmBinary } from '../live/bundle';
@@ -43,8 +44,8 @@ export async function explorerData(models: Record<string, Classifier>, x: tf.Ten
   }
   if (y.shape[0] !== n) throw new Error(`explorer: ${n} images but ${y.shape[0]} labels`);
   if (Object.keys(models).length === 0) throw new Error('explorer: no models to compare');
-  const threat = opts.threat ?? 'linf';
-  threatModel(threat, opts.eps); // refuses a bad norm or eps before any work
+  // The starting attack, built (and so checked) before any work.
+  const start = attackSpec({ threat: opts.threat, eps: opts.eps, steps: opts.steps ?? 20, randomStart: false, target: opts.target ?? undefined });
   const selected = opts.selected ?? Array.from({ length: Math.min(8, n) }, (_, i) => i);
   const outside = selected.filter((i) => !(Number.isInteger(i) && i >= 0 && i < n));
   if (selected.length === 0 || selected.length > 8 || outside.length) throw new Error(`explorer: selected must be 1 to 8 indices of the ${n} images, got [${selected}]`);
@@ -61,7 +62,7 @@ export async function explorerData(models: Record<string, Classifier>, x: tf.Ten
     classNames: opts.classNames,
     ranges: opts.ranges ?? DEFAULT_RANGES[c === 1 ? 'grey' : 'colour'],
     levels: c === 3,
-    initial: { norm: threat, eps: opts.eps, steps: opts.steps ?? 20, target: opts.target ?? null, selected },
+    initial: { norm: start.threat, eps: start.eps, steps: start.steps, target: start.target ?? null, selected },
     canDraw: h === 28 && w === 28 && c === 1,
     wasm: wasmBinary(),
   };
@@ -80,7 +81,7 @@ async function startingPicture(models: Record<string, Classifier>, x: tf.Tensor4
   const rows: tf.Tensor4D[] = [];
   const labels: string[] = [];
   for (const m of Object.values(models)) {
-    const adv = eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: norm, eps, steps, stepSize: madryStepSize(eps, steps), randomStart: false, target: targets });
+    const adv = eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: norm, eps, steps, randomStart: false, targets });
     const { classes, confidences } = topClass(m, adv);
     rows.push(adv);
     labels.push(...classes.map((k, i) => `${name(k)}\n${Math.round(100 * confidences[i])}%`));

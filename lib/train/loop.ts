@@ -3,7 +3,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { pgd } from '../attacks/pgd';
-import { Norm } from '../attacks/threat';
+import { AttackInput, AttackSpec, attackSpec, scaledAttack } from '../attacks/spec';
 import { Augmentation } from '../data/augment';
 import { batchTensors, ImageDataset } from '../data/dataset';
 import { writeCsv } from '../io/csv';
@@ -13,12 +13,8 @@ import { hasCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint
 import { learningRate, makeOptimizer, trainableVariables, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
 import { OnProgress } from '../progress';
 
-export interface AdversarialSpec {
-  threat: Norm;
-  eps: number;
-  steps: number;
-  stepSize: number;
-  randomStart?: boolean;
+/** Madry adversarial training's attack: an AttackSpec, and how its budget is ramped up. */
+export interface AdversarialSpec extends AttackSpec {
   /**
    * Epochs over which eps (and the step size with it) rises linearly from 0 to its value: without
    * it, a small network trained at a large eps from the start can collapse to a constant prediction.
@@ -26,11 +22,19 @@ export interface AdversarialSpec {
   warmupEpochs?: number;
 }
 
+export type AdversarialInput = AttackInput & { warmupEpochs?: number };
+
+/** The training attack `a` describes (an AttackSpec's defaults filled in), or an error naming what is wrong. */
+export function adversarialSpec(a: AdversarialInput): AdversarialSpec {
+  const spec = attackSpec(a);
+  if (spec.target !== undefined) throw new Error('adversarial training raises the loss of the true label: a target class makes no sense here');
+  return a.warmupEpochs === undefined ? spec : { ...spec, warmupEpochs: checkPositiveInt('warmupEpochs', a.warmupEpochs) };
+}
+
 /** The attack of batch `batch` (0-based) of `epoch` (1-based) out of `batches`, under the warm-up. */
-export function warmedUp(spec: AdversarialSpec, epoch: number, batch: number, batches: number): AdversarialSpec {
+export function warmedUp(spec: AdversarialSpec, epoch: number, batch: number, batches: number): AttackSpec {
   if (!spec.warmupEpochs) return spec;
-  const f = Math.min(1, ((epoch - 1) * batches + batch + 1) / (spec.warmupEpochs * batches));
-  return { ...spec, eps: spec.eps * f, stepSize: spec.stepSize * f };
+  return scaledAttack(spec, Math.min(1, ((epoch - 1) * batches + batch + 1) / (spec.warmupEpochs * batches)));
 }
 
 export interface TrainOptions {
@@ -38,7 +42,7 @@ export interface TrainOptions {
   batchSize?: number;
   optimizer?: OptimizerSpec;
   /** Madry adversarial training; standard training when absent. */
-  adversarial?: AdversarialSpec;
+  adversarial?: AdversarialInput;
   /** Random crops and flips of every training batch (CIFAR); none when absent. */
   augmentation?: Augmentation;
   /** Seeds the data order and the attack's random starts. */
@@ -80,7 +84,7 @@ export interface StepMetrics { stdLoss: number; stdAcc: number; advLoss: number;
 
 export interface StepOptions {
   /** PGD examples (made with the model in inference mode) replace the clean batch; standard training when absent. */
-  adversarial?: AdversarialSpec;
+  adversarial?: AttackSpec;
   /** Seeds the attack's random start. */
   seed: number;
   /** L2 weight decay added to every gradient, as PyTorch's SGD does. */
@@ -124,6 +128,7 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: 
  */
 export async function train(model: tf.LayersModel, data: ImageDataset, opts: TrainOptions): Promise<EpochRow[]> {
   checkOptions(data, opts);
+  const adversarial = opts.adversarial && adversarialSpec(opts.adversarial);
   const batchSize = checkPositiveInt('batchSize', opts.batchSize ?? 50);
   const seed = opts.seed ?? 0;
   const spec = opts.optimizer ?? { name: 'adam', lr: 1e-4 };
@@ -157,7 +162,7 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
         const { x, y } = batchTensors(data, order.subarray(b * batchSize, (b + 1) * batchSize), augment);
         const n = y.shape[0];
         setLearningRate(optimizer, spec, epoch, (b + 1) / batches);
-        const attack = opts.adversarial && warmedUp(opts.adversarial, epoch, b, batches);
+        const attack = adversarial && warmedUp(adversarial, epoch, b, batches);
         const m = trainStep(model, optimizer, vars, x, y, { adversarial: attack, seed: batchSeed, weightDecay: spec.weightDecay });
         tf.dispose([x, y]);
         sums.std_loss += m.stdLoss * n;

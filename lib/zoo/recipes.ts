@@ -1,11 +1,11 @@
 // How each model we ship was trained, per data set: one place that `npm run train -- --recipe NAME`,
 // the notebooks' full profiles and the READMEs in data/models/<dataset>/ all read.
-import { madryStepSize } from '../attacks/pgd';
-import { formatEps, normSymbol } from '../attacks/threat';
+import { attackSpec, describeAttack, fgsmSpec } from '../attacks/spec';
+import { formatEps, Norm } from '../attacks/threat';
 import { CIFAR_AUGMENTATION, Augmentation } from '../data/augment';
 import { DATASET_TITLES, DatasetName } from '../data/load';
 import { architecture } from '../models/architectures';
-import type { AdversarialSpec } from '../train/loop';
+import { AdversarialSpec, adversarialSpec } from '../train/loop';
 import { oneCycle, OptimizerSpec } from '../train/optimizer';
 
 export interface Recipe {
@@ -28,7 +28,10 @@ export function recipeDataset(r: Recipe): DatasetName {
 }
 
 /** PGD-K with Madry et al.'s step size, to three digits so that the command line can say it. */
-const pgd = (threat: 'linf' | 'l2', eps: number, steps: number): AdversarialSpec => ({ threat, eps, steps, stepSize: +madryStepSize(eps, steps).toPrecision(3) });
+function pgd(threat: Norm, eps: number, steps: number): AdversarialSpec {
+  const a = attackSpec({ threat, eps, steps });
+  return attackSpec({ ...a, stepSize: +a.stepSize.toPrecision(3) });
+}
 
 const small = (name: string, adversarial?: AdversarialSpec): Recipe => ({
   name, architecture: 'small', epochs: adversarial ? 2 : 3, batchSize: 50, seed: 0, adversarial,
@@ -53,7 +56,7 @@ export const MNIST_RECIPES: Recipe[] = [
   { name: 'standard', architecture: 'madry', epochs: 4, batchSize: 50, seed: 0, optimizer: { name: 'adam', lr: 1e-3, milestones: [3] } },
   {
     name: 'linf-0.3', architecture: 'madry', epochs: 10, batchSize: 50, seed: 0,
-    optimizer: { name: 'adam', lr: 3e-4, milestones: [8] }, adversarial: { threat: 'linf', eps: 0.3, steps: 10, stepSize: 0.03 },
+    optimizer: { name: 'adam', lr: 3e-4, milestones: [8] }, adversarial: attackSpec({ threat: 'linf', eps: 0.3, steps: 10, stepSize: 0.03 }),
   },
   small('small-standard'),
   small('small-linf-0.1', pgd('linf', 0.1, 7)),
@@ -74,11 +77,8 @@ const cifar = (name: string, epochs: number, adversarial?: AdversarialSpec): Rec
   optimizer: { name: 'sgd', lr: 0.2, momentum: 0.9, nesterov: true, weightDecay: 5e-4, piecewise: oneCycle(Math.round(epochs / 5), epochs) },
 });
 
-/**
- * FGSM from a random start (Wong, Rice and Kolter 2020): one step of 1.25 eps, a seventh of PGD-7's
- * cost. Evaluate with PGD: a network trained this way can overfit to the single step.
- */
-const fgsm = (threat: 'linf' | 'l2', eps: number): AdversarialSpec => ({ threat, eps, steps: 1, stepSize: 1.25 * eps });
+/** FGSM from a random start. Evaluate with PGD: a network trained this way can overfit to the single step. */
+const fgsm = fgsmSpec;
 
 export const CIFAR10_RECIPES: Recipe[] = [
   cifar('standard', 24),
@@ -105,11 +105,11 @@ export interface RunConfig {
   adversarial?: AdversarialSpec; optimizer: OptimizerSpec; augmentation?: Augmentation; backend?: string; n?: number;
 }
 
-/** The recipe a run's config.json describes. */
+/** The recipe a run's config.json describes (its attack checked, with the defaults of a config written before they were recorded). */
 export function recipeOfRun(c: RunConfig): Recipe {
   return {
     name: c.recipe, architecture: c.model, epochs: c.epochs, batchSize: c.batchSize, seed: c.seed, optimizer: c.optimizer,
-    ...(c.adversarial ? { adversarial: c.adversarial } : {}), ...(c.augmentation ? { augmentation: c.augmentation } : {}),
+    ...(c.adversarial ? { adversarial: adversarialSpec(c.adversarial) } : {}), ...(c.augmentation ? { augmentation: c.augmentation } : {}),
   };
 }
 
@@ -146,7 +146,7 @@ export function recipeFlags(r: Recipe): string {
 export function describeRecipe(r: Recipe): string {
   const a = r.adversarial;
   const o = r.optimizer;
-  const attack = a ? `${normSymbol(a.threat)} ε=${formatEps(a.eps)}, ${a.steps === 1 && a.randomStart !== false ? 'FGSM from a random start' : `PGD-${a.steps}`}, step ${formatEps(a.stepSize)}${a.warmupEpochs ? `, ε ramped up over ${a.warmupEpochs} epoch${a.warmupEpochs > 1 ? 's' : ''}` : ''}` : 'standard';
+  const attack = a ? `${describeAttack(adversarialSpec(a), formatEps)}${a.warmupEpochs ? `, ε ramped up over ${a.warmupEpochs} epoch${a.warmupEpochs > 1 ? 's' : ''}` : ''}` : 'standard';
   const decay = o.milestones ? `, ×${o.gamma ?? 0.1} after epoch ${o.milestones.join(', ')}` : '';
   const cycle = o.piecewise ? ` peak, piecewise linear through ${o.piecewise.map(([e, f]) => `${+(f * o.lr).toPrecision(3)} at epoch ${e}`).join(', ')}` : '';
   const sgd = o.name === 'sgd' ? `SGD (${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}${o.weightDecay ? `, weight decay ${o.weightDecay}` : ''})` : 'Adam';

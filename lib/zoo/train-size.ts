@@ -2,7 +2,7 @@
 // adversarial training. Every run sees the same number of images, so small sets get many epochs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { madryStepSize } from '../attacks/pgd';
+import { attackSpec } from '../attacks/spec';
 import { Norm } from '../attacks/threat';
 import { ImageDataset, subset } from '../data/dataset';
 import { evaluate } from '../eval/accuracy';
@@ -58,7 +58,7 @@ export async function trainSizeSweep(spec: TrainSizeSpec, trainSet: ImageDataset
       if (rows.some((r) => r.n === n && r.eps_train === eps && r.threat === spec.threat)) continue;
       const epochs = Math.max(1, Math.round(spec.imagesSeen / n));
       const model = mnistCnn(spec.architecture, spec.seed);
-      const adversarial = eps > 0 ? { threat: spec.threat, eps, steps: spec.pgdSteps, stepSize: madryStepSize(eps, spec.pgdSteps) } : undefined;
+      const adversarial = eps > 0 ? attackSpec({ threat: spec.threat, eps, steps: spec.pgdSteps }) : undefined;
       const history = await train(model, subset(trainSet, 0, n), {
         epochs, batchSize: spec.batchSize, seed: spec.seed, optimizer: { name: 'adam', lr: spec.lr }, adversarial,
         out: path.join(out, 'runs', `n${n}-eps${eps}`), resume: true, onProgress: labelled(onProgress, `n ${n}, eps_train ${eps}`),

@@ -3,7 +3,7 @@
 import type { ExecutionContext } from 'ava';
 import type { Page } from 'puppeteer-core';
 import * as tf from '@tensorflow/tfjs';
-import { madryStepSize, pgd } from '../../lib/attacks/pgd';
+import { pgd } from '../../lib/attacks/pgd';
 import type { Norm } from '../../lib/attacks/threat';
 import type { LiveResult } from '../../lib/live/explorer';
 import { Classifier, topClass } from '../../lib/models/classifier';
@@ -18,7 +18,7 @@ export function agreesWithNode(t: ExecutionContext, r: LiveResult, models: Recor
   const ys = tf.tensor1d(r.labels, 'int32');
   const target = r.target == null ? undefined : tf.fill([r.columns.length], r.target, 'int32') as tf.Tensor1D;
   Object.entries(models).forEach(([name, m], k) => {
-    const adv = r.eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: r.norm as Norm, eps: r.eps, steps: r.steps, stepSize: madryStepSize(r.eps, r.steps), randomStart: false, target });
+    const adv = r.eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: r.norm as Norm, eps: r.eps, steps: r.steps, randomStart: false, targets: target });
     const node = Array.from(adv.dataSync());
     const page = r.models[k];
     t.is(page.name, name);
