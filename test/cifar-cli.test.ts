@@ -74,14 +74,15 @@ test.serial('the CIFAR-10 recipes train through the same zoo as MNIST\'s, resume
   t.regex(recipeFlags(r), /^--dataset cifar10 --model resnet9 --width 16 --epochs 24 --optimizer sgd --lr 0\.2 --lr-knots 0:0,5:1,24:0 --momentum 0\.9 --nesterov --weight-decay 0\.0005 --augment --batch-size 128 --seed 0$/);
   const few = subset(await loadCifar10('sample'), 0, 128); // one batch an epoch
   const out = tempDir('cifar-zoo');
-  const first = await trainRecipe('standard', few, out, undefined, 'cifar10');
+  const first = await trainRecipe('cifar10', 'standard', few, out);
   t.is(first.record.history.length, 24);
   t.is(first.record.history[23].lr, 0, 'the one-cycle schedule ends at 0');
-  const again = await trainRecipe('standard', few, out, undefined, 'cifar10');
+  const again = await trainRecipe('cifar10', 'standard', few, out);
   t.deepEqual(again.record.history, first.record.history, 'nothing retrained');
-  await t.throwsAsync(trainRecipe('standard', few, out), { message: /the mnist recipe 'standard' trains on mnist, not on cifar10/ });
-  fs.writeFileSync(path.join(out, 'config.json'), JSON.stringify({ model: r.architecture, epochs: r.epochs, batchSize: r.batchSize, seed: r.seed, optimizer: r.optimizer, augmentation: r.augmentation, n: 128 }));
-  await t.throwsAsync(shipRun('standard', out, tempDir('dest'), 'cifar10'), { message: /trained on 128 images; shipped models train on all 50,000/ });
+  await t.throwsAsync(trainRecipe('mnist', 'standard', few, out), { message: /the mnist recipe 'standard' trains on mnist, not on cifar10/ });
+  fs.writeFileSync(path.join(out, 'config.json'), JSON.stringify({ dataset: 'cifar10', model: r.architecture, epochs: r.epochs, batchSize: r.batchSize, seed: r.seed, optimizer: r.optimizer, augmentation: r.augmentation, n: 128 }));
+  await t.throwsAsync(shipRun('cifar10', 'standard', out, tempDir('dest')), { message: /trained on 128 images; shipped models train on all 50,000/ });
+  await t.throwsAsync(shipRun('mnist', 'standard', out, tempDir('dest')), { message: /trained on cifar10, not on mnist/ });
   first.model.dispose();
   again.model.dispose();
 });

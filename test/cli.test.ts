@@ -36,7 +36,9 @@ test('bad command lines get clear errors', (t) => {
     [['eval', '--checkpoint', '.', '--eps', 'big'], /--eps must be a number, got 'big'/],
     [['train', '--dataset', 'mnist'], /--out is required/],
     [['train', '--dataset', 'svhn', '--out', tempDir('svhn')], /unknown dataset 'svhn': use mnist/],
-    [['train', '--out', tempDir('arch'), '--model', 'resnet', '--limit', '10'], /unknown MNIST architecture 'resnet'/],
+    [['train', '--dataset', 'mnist', '--out', tempDir('arch'), '--model', 'resnet', '--limit', '10'], /unknown MNIST architecture 'resnet'/],
+    [['train', '--out', tempDir('nodata'), '--epochs', '1'], /name the data set: --dataset mnist or cifar10/],
+    [['train', '--out', tempDir('nodata'), '--recipe', 'standard'], /name the data set: --dataset mnist or cifar10/],
     [['bench', '--pgd-steps', '1.5'], /--pgd-steps must be an integer, got '1\.5'/],
   ];
   for (const [args, message] of cases) {

@@ -23,7 +23,7 @@ let file = '';
 
 test.before(async () => {
   await initBackend({ quiet: true });
-  models = { standard: (await loadShipped('small-standard')).model, robust: (await loadShipped('small-linf-0.3')).model };
+  models = { standard: (await loadShipped('mnist', 'small-standard')).model, robust: (await loadShipped('mnist', 'small-linf-0.3')).model };
   ({ x, y } = batchTensors(await loadMnist('sample'), Array.from({ length: 12 }, (_, i) => i)));
   const html = await explorerHtml(models, x, y, { eps: 0.3, steps: 10, selected: [0, 1, 2, 3, 4, 5, 6, 7], title: 'test' });
   file = path.join(tempDir('live'), 'live.html');

@@ -11,7 +11,7 @@ import { fromFloat16Bits, toFloat16Bits } from '../lib/io/float16';
 import { readCsv } from '../lib/io/csv';
 import { loadModel, saveModel } from '../lib/models/io';
 import { mnistCnn } from '../lib/models/mnist';
-import { loadShipped, MNIST_MODELS_DIR, shipRun, trainRecipe } from '../lib/zoo/zoo';
+import { loadShipped, modelsDir, shipRun, trainRecipe } from '../lib/zoo/zoo';
 import * as zlib from 'zlib';
 import { explorerData } from '../lib/plots/explorer';
 import { unshuffle } from '../lib/live/unpack';
@@ -82,7 +82,7 @@ test('eps warm-up: eps and the step size rise linearly over the warm-up epochs, 
 test('every recipe has its model in data/models/mnist, trained as the recipe says, under 30 MB together', (t) => {
   let bytes = 0;
   for (const r of MNIST_RECIPES) {
-    const dir = path.join(MNIST_MODELS_DIR, r.name);
+    const dir = path.join(modelsDir('mnist'), r.name);
     const record = JSON.parse(fs.readFileSync(path.join(dir, 'training.json'), 'utf8'));
     t.deepEqual(record.recipe, JSON.parse(JSON.stringify(r)), r.name);
     t.is(record.history.length, r.epochs, `${r.name}: epochs`);
@@ -98,8 +98,8 @@ test('the shipped models: standard is accurate and not robust, l_inf 0.3 is robu
   const digits = await loadMnist('sample');
   const few = subset(digits, 0, 200);
   const attack = { threat: 'linf' as const, eps: 0.3, steps: 20, stepSize: 0.025 };
-  const standard = (await loadShipped('standard')).model;
-  const robust = (await loadShipped('linf-0.3')).model;
+  const standard = (await loadShipped('mnist', 'standard')).model;
+  const robust = (await loadShipped('mnist', 'linf-0.3')).model;
   const s = await evaluate(standard, digits);
   t.true(s.std_acc >= 0.99, `standard model: ${s.std_acc} on ${digits.n} digits`);
   const sAdv = await evaluate(standard, few, { attack });
@@ -113,9 +113,9 @@ test('the shipped models: standard is accurate and not robust, l_inf 0.3 is robu
 test('the full profile trains a recipe where the quick one reads it, and a second call resumes instead of retraining', async (t) => {
   const digits = subset(await loadMnist('sample'), 0, 200);
   const out = tempDir('recipe');
-  const first = await trainRecipe('small-standard', digits, out);
+  const first = await trainRecipe('mnist', 'small-standard', digits, out);
   t.deepEqual(first.record.history.map((h) => h.lr), [1e-3, 1e-3, 1e-4], 'the recipe\'s 3 epochs and its milestone');
-  const again = await trainRecipe('small-standard', digits, out);
+  const again = await trainRecipe('mnist', 'small-standard', digits, out);
   t.deepEqual(again.record.history, first.record.history, 'nothing retrained');
   const [a, b] = [first.model.getWeights(), again.model.getWeights()];
   t.deepEqual(Array.from(a[0].dataSync()), Array.from(b[0].dataSync()));
@@ -124,16 +124,16 @@ test('the full profile trains a recipe where the quick one reads it, and a secon
 });
 
 test('recipes: the CLI refuses a recipe with protocol flags, an unknown recipe, and shipping a run on a subset', async (t) => {
-  const clash = atOdds(['train', '--recipe', 'standard', '--lr', '0.1', '--out', tempDir('clash')]);
+  const clash = atOdds(['train', '--dataset', 'mnist', '--recipe', 'standard', '--lr', '0.1', '--out', tempDir('clash')]);
   t.is(clash.code, 1);
   t.regex(clash.stderr, /--recipe standard fixes the protocol: drop --lr, or drop --recipe/);
-  const unknown = atOdds(['train', '--recipe', 'huge', '--out', tempDir('unknown')]);
+  const unknown = atOdds(['train', '--dataset', 'mnist', '--recipe', 'huge', '--out', tempDir('unknown')]);
   t.regex(unknown.stderr, /no MNIST recipe 'huge': choose from standard, linf-0\.3, small-standard/);
   const run = tempDir('subset-run');
-  const trained = atOdds(['train', '--recipe', 'small-standard', '--limit', '100', '--out', run], { AT_ODDS_TRAIN_SPLIT: 'sample' });
+  const trained = atOdds(['train', '--dataset', 'mnist', '--recipe', 'small-standard', '--limit', '100', '--out', run], { AT_ODDS_TRAIN_SPLIT: 'sample' });
   t.is(trained.code, 0, trained.stderr);
-  await t.throwsAsync(shipRun('small-standard', run, tempDir('dest')), { message: /trained on 100 images; shipped models train on all 60,000/ });
-  await t.throwsAsync(shipRun('standard', run, tempDir('dest')), { message: /was not trained with the recipe 'standard'/ });
+  await t.throwsAsync(shipRun('mnist', 'small-standard', run, tempDir('dest')), { message: /trained on 100 images; shipped models train on all 60,000/ });
+  await t.throwsAsync(shipRun('mnist', 'standard', run, tempDir('dest')), { message: /was not trained with the recipe 'standard'/ });
 });
 
 test('Figure 1 sweep: one row per (size, eps_train), epochs = images seen / size, and a rerun trains nothing', async (t) => {

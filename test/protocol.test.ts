@@ -8,24 +8,24 @@ import { atOdds, tempDir } from './helpers/cli';
 import { initBackend } from '../lib/backend/init';
 import { architecture } from '../lib/models/architectures';
 import { recipeFromFlags } from '../lib/cli/train';
-import { protocolDifferences, recipe, recipeDataset, recipeFlags, RECIPES } from '../lib/zoo/recipes';
+import { protocolDifferences, recipe, recipeDataset, recipeFlags, recipesOf } from '../lib/zoo/recipes';
 import { recipeOptions, shipRun } from '../lib/zoo/zoo';
 import { saveCheckpoint } from '../lib/train/checkpoint';
 import { makeOptimizer, optimizerState } from '../lib/train/optimizer';
-import { DATASETS } from '../lib/data/load';
+import { datasetNames, datasetSpec } from '../lib/data/datasets';
 
 test.before(async () => {
   await initBackend({ quiet: true });
 });
 
 test('every recipe is the flags that npm run train prints for it, read back', (t) => {
-  for (const dataset of DATASETS) {
-    for (const r of RECIPES[dataset]) {
+  for (const dataset of datasetNames()) {
+    for (const r of recipesOf(dataset)) {
       // The printed command, read back the way the shell hands it to npm run train.
       const words = recipeFlags(r).split(' ');
       const flags = Object.fromEntries(words.flatMap((w, i) => (w.startsWith('--') ? [[w.slice(2), words[i + 1]?.startsWith('--') || i + 1 === words.length ? true : words[i + 1]]] : [])));
       delete flags.dataset;
-      t.deepEqual(protocolDifferences(r, recipeFromFlags(recipeDataset(r), flags), ['recipe', 'flags']), [], `${dataset} ${r.name}`);
+      t.deepEqual(protocolDifferences(r, recipeFromFlags(datasetSpec(recipeDataset(r)), flags), ['recipe', 'flags']), [], `${dataset} ${r.name}`);
     }
   }
 });
@@ -74,7 +74,7 @@ test('ship refuses weights that do not score near their own training record on t
   await saveCheckpoint(run, model, await optimizerState(optimizer), { epoch: r.epochs, history: Array.from({ length: r.epochs }, (_, i) => ({ ...row, epoch: i + 1 })) });
   model.dispose();
   const dest = tempDir('dest');
-  await t.throwsAsync(shipRun(r.name, run, path.join(dest, 'm')), { message: /scores \d+\.\d% on the 2000 embedded test images, far below the 99\.0% of its last training epoch: .*not shipped/ });
+  await t.throwsAsync(shipRun('mnist', r.name, run, path.join(dest, 'm')), { message: /scores \d+\.\d% on the 2000 embedded test images, far below the 99\.0% of its last training epoch: .*not shipped/ });
   t.false(fs.existsSync(path.join(dest, 'm')), 'nothing shipped');
   tf.dispose((await optimizer.getWeights()).map((w) => w.tensor));
 });
@@ -88,10 +88,10 @@ test('every eps, threat and batch size is checked before any work, eps 0 include
     [['eval', '--checkpoint', model, '--n', '100', '--batch-size', '0'], /--batch-size must be an integer >= 1, got '0'/],
     [['eval', '--checkpoint', model, '--n', '0'], /--n must be an integer >= 1, got '0'/],
     [['eval', '--checkpoint', model, '--eps', '0.1', '--steps', '0'], /--steps must be an integer >= 1, got '0'/],
-    [['train', '--out', tempDir('neg'), '--eps=-0.3'], /eps must be a number >= 0, got -0\.3/],
-    [['train', '--out', tempDir('l1'), '--threat', 'l1', '--eps', '0.3'], /unknown threat model 'l1': use linf or l2/],
-    [['train', '--out', tempDir('noeps'), '--threat', 'l2'], /--threat, --steps, --step-size and --warmup-epochs describe adversarial training: give --eps too/],
-    [['train', '--out', tempDir('bs'), '--batch-size', '0'], /--batch-size must be an integer >= 1, got '0'/],
+    [['train', '--dataset', 'mnist', '--out', tempDir('neg'), '--eps=-0.3'], /eps must be a number >= 0, got -0\.3/],
+    [['train', '--dataset', 'mnist', '--out', tempDir('l1'), '--threat', 'l1', '--eps', '0.3'], /unknown threat model 'l1': use linf or l2/],
+    [['train', '--dataset', 'mnist', '--out', tempDir('noeps'), '--threat', 'l2'], /--threat, --steps, --step-size and --warmup-epochs describe adversarial training: give --eps too/],
+    [['train', '--dataset', 'mnist', '--out', tempDir('bs'), '--batch-size', '0'], /--batch-size must be an integer >= 1, got '0'/],
   ];
   for (const [args, message] of cases) {
     const r = atOdds(args);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../lib/backend/init';
 import { registerTrainingKernels } from '../lib/backend/training-kernels';
-import { CIFAR_AUGMENTATION } from '../lib/data/augment';
+import { CROPS_AND_FLIPS } from '../lib/data/augment';
 import { loadCifar10 } from '../lib/data/cifar10';
 import { subset } from '../lib/data/dataset';
 import { evaluate } from '../lib/eval/accuracy';
@@ -131,7 +131,7 @@ test.serial('a training step with the fast layers leaks nothing, and a saved Res
 
 test.serial('training with augmentation, Nesterov SGD, weight decay and a one-cycle schedule resumes to the same weights as a straight run', async (t) => {
   const data = subset(await loadCifar10('sample'), 0, 96);
-  const opts = { batchSize: 32, optimizer: SGD, augmentation: CIFAR_AUGMENTATION, seed: 5, adversarial: { threat: 'linf' as const, eps: 8 / 255, steps: 1, stepSize: 10 / 255 } };
+  const opts = { batchSize: 32, optimizer: SGD, augmentation: CROPS_AND_FLIPS, seed: 5, adversarial: { threat: 'linf' as const, eps: 8 / 255, steps: 1, stepSize: 10 / 255 } };
   const straight = architecture('resnet9-2').build(1);
   const h = await train(straight, data, { ...opts, epochs: 2 });
   const dir = tempDir('resume-cifar');
@@ -152,7 +152,7 @@ test.serial('a tiny ResNet-9 learns CIFAR-10 from 400 images: well past chance o
   const sample = await loadCifar10('sample');
   const model = architecture('resnet9-8').build(0);
   const history = await train(model, subset(sample, 0, 400), {
-    epochs: 8, batchSize: 32, seed: 0, augmentation: CIFAR_AUGMENTATION,
+    epochs: 8, batchSize: 32, seed: 0, augmentation: CROPS_AND_FLIPS,
     optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4, piecewise: oneCycle(2, 8) },
   });
   const held = await evaluate(model, subset(sample, 400, 500));

@@ -8,12 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { pgd } from '../attacks/pgd';
 import { initBackend } from '../backend/init';
 import { batchTensors } from '../data/dataset';
-import { loadDataset } from '../data/load';
+import { datasetSpec, loadDataset } from '../data/datasets';
 import { chromiumFlags, findChromium } from '../handouts/chromium';
 import type { LiveResult } from '../live/explorer';
 import { topClass } from '../models/classifier';
 import { explorerHtml } from '../plots/explorer';
-import { CHAPTER_MODELS } from '../zoo/chapter';
 import { loadShipped } from '../zoo/zoo';
 
 const CASES = { mnist: { eps: [0.25, 0.3, 0.35], start: 0.2 }, cifar10: { eps: [6 / 255, 8 / 255, 10 / 255], start: 4 / 255 } } as const;
@@ -31,8 +30,8 @@ export async function benchLive(datasets: ('mnist' | 'cifar10')[], repeats: numb
   const browser = await puppeteer.launch({ executablePath: chromium, args: chromiumFlags(path.join(dir, 'profile')), headless: true });
   try {
     for (const dataset of datasets) {
-      const names = CHAPTER_MODELS[dataset]!.explorer;
-      const models = Object.fromEntries(await Promise.all(Object.entries(names).map(async ([label, name]) => [label, (await loadShipped(name, dataset)).model] as const)));
+      const names = datasetSpec(dataset).chapter.explorer;
+      const models = Object.fromEntries(await Promise.all(Object.entries(names).map(async ([label, name]) => [label, (await loadShipped(dataset, name)).model] as const)));
       const test = await loadDataset(dataset, 'sample');
       const { x, y } = batchTensors(test, Array.from({ length: IMAGES }, (_, i) => i));
       const { eps, start } = CASES[dataset];

@@ -11,7 +11,7 @@ import { pgd } from '../attacks/pgd';
 import { initBackend } from '../backend/init';
 import { Augmentation } from '../data/augment';
 import { batchTensors, ImageDataset } from '../data/dataset';
-import { loadDataset } from '../data/load';
+import { loadDataset } from '../data/datasets';
 import { MNIST_FILES } from '../data/mnist';
 import { cifar10BatchesDir } from '../data/cifar10';
 import { fetchFile } from '../data/fetch';

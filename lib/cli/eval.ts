@@ -2,7 +2,7 @@
 import { parseArgs } from 'util';
 import { initBackend } from '../backend/init';
 import * as tf from '@tensorflow/tfjs';
-import { checkDataset, DatasetName, DATASETS, loadDataset } from '../data/load';
+import { datasetNames, datasetOfShape, datasetSpec, DatasetSpec, loadDataset } from '../data/datasets';
 import { evaluate } from '../eval/accuracy';
 import { attackSpec } from '../attacks/spec';
 import { loadModel } from '../models/io';
@@ -16,19 +16,17 @@ const EVAL_USAGE = `usage: at-odds eval --checkpoint DIR [--dataset mnist|cifar1
             --threat linf --eps 0 (standard accuracy only); --steps 40; --step-size 2.5 eps / steps; --restarts 1; --seed 0; --batch-size 200`;
 
 /** The data set a model takes, from its input shape; `named` must agree with it. */
-function datasetOf(model: tf.LayersModel, named: string | undefined): DatasetName {
-  const shape = model.inputs[0].shape.slice(1).join('x');
-  const fits = (Object.entries(SHAPES) as [DatasetName, string][]).find(([, s]) => s === shape)?.[0];
+function datasetOf(model: tf.LayersModel, named: string | undefined): DatasetSpec {
+  const shape = model.inputs[0].shape.slice(1);
+  const fits = datasetOfShape(shape);
   if (named === undefined) {
-    if (!fits) throw new Error(`the model takes ${shape} images, which is none of ${DATASETS.join(', ')}: pass --dataset`);
+    if (!fits) throw new Error(`the model takes ${shape.join('x')} images, which is none of ${datasetNames().join(', ')}: pass --dataset`);
     return fits;
   }
-  const dataset = checkDataset(named);
-  if (fits && fits !== dataset) throw new Error(`the model takes ${shape} images, which are ${fits}'s, not ${dataset}'s (${SHAPES[dataset]}): drop --dataset or pass --dataset ${fits}`);
+  const dataset = datasetSpec(named);
+  if (fits && fits !== dataset) throw new Error(`the model takes ${shape.join('x')} images, which are ${fits.name}'s, not ${dataset.name}'s (${dataset.shape.join('x')}): drop --dataset or pass --dataset ${fits.name}`);
   return dataset;
 }
-
-const SHAPES: Record<DatasetName, string> = { mnist: '28x28x1', cifar10: '32x32x3' };
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -61,7 +59,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const attack = a.eps > 0 ? a : undefined;
     const r = await evaluate(model, data, { attack, seed, batchSize, onProgress: terminalProgress() });
     console.log(JSON.stringify({
-      std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n, dataset, split: values.split, threat: a.threat,
+      std_acc: r.std_acc, robust_acc: r.robust_acc, n: r.n, dataset: dataset.name, split: values.split, threat: a.threat,
       eps: a.eps, steps: attack ? a.steps : 0, step_size: attack ? a.stepSize : 0, restarts: attack ? a.restarts : 0, random_start: Boolean(attack), seconds: +r.seconds.toFixed(1),
     }));
   }

@@ -6,9 +6,9 @@ import { openLab, runNotebooks } from './notebooks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
 import { benchCommand } from './bench';
-import { shippedDir, shipRun } from '../zoo/zoo';
+import { runDataset, shippedDir, shipRun } from '../zoo/zoo';
 import { MNIST_TRAIN_SIZE, trainSizeSweep } from '../zoo/train-size';
-import { checkDataset, loadDataset } from '../data/load';
+import { datasetSpec, loadDataset } from '../data/datasets';
 import { downloadProgress, terminalProgress } from '../progress';
 
 const USAGE = `usage: at-odds <command>
@@ -29,7 +29,7 @@ const HELP: Record<string, string> = {
   backend: 'usage: at-odds backend\n  prints the TensorFlow.js backend in use and why (AT_ODDS_BACKEND=node|wasm|cpu forces one); no options',
   lab: 'usage: at-odds lab [JUPYTER LAB OPTIONS...]\n  JupyterLab on the repository with the tslab kernel; options go to jupyter lab as they are',
   'train-size': 'usage: at-odds train-size --out DIR\n  Figure 1\'s 15 trainings of the MNIST chapter (sizes 250 to 60,000; eps_train 0, 1, 2 in l2), resuming what is done\n  --out DIR   where the runs and train-size.csv go (required)',
-  ship: 'usage: at-odds ship --recipe NAME --run DIR [--dataset mnist|cifar10]\n  checks a finished run of a recipe (protocol, every epoch, accuracy on the embedded sample) and copies it into data/models/<dataset>/NAME as float16\n  --recipe NAME   a recipe of lib/zoo/recipes.ts (required)\n  --run DIR       the run\'s --out folder (required)\n  --dataset D     mnist (default) or cifar10',
+  ship: 'usage: at-odds ship --recipe NAME --run DIR [--dataset mnist|cifar10]\n  checks a finished run of a recipe (protocol, every epoch, accuracy on the embedded sample) and copies it into data/models/<dataset>/NAME as float16\n  --recipe NAME   a recipe of lib/zoo/recipes.ts (required)\n  --run DIR       the run\'s --out folder (required)\n  --dataset D     mnist or cifar10 (default: the run\'s own)',
   notebooks: `usage: at-odds notebooks <name...> | --all [--profile quick|full] [--set key=value ...] [--out DIR]
   executes notebooks on tslab and exports each as a handout (HTML, and PDF when Chromium is installed)
   <name>            a notebook of notebooks/ (01-theory) or a path to an .ipynb
@@ -68,12 +68,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'ship': {
-      const { values } = parseArgs({ args: rest, options: { recipe: { type: 'string' }, run: { type: 'string' }, dataset: { type: 'string', default: 'mnist' } } });
+      const { values } = parseArgs({ args: rest, options: { recipe: { type: 'string' }, run: { type: 'string' }, dataset: { type: 'string' } } });
       if (!values.recipe || !values.run) throw new Error('usage: at-odds ship --recipe NAME --run DIR [--dataset mnist|cifar10]');
-      const dataset = checkDataset(values.dataset!);
+      // The run's config.json names its data set; --dataset, where given, must agree (shipRun checks).
+      const dataset = datasetSpec(values.dataset ?? runDataset(values.run)).name;
       await initBackend({ quiet: true });
-      const r = await shipRun(values.recipe, values.run, undefined, dataset);
-      console.log(`shipped ${values.recipe}: ${r.history.length} epochs, ${(r.seconds / 60).toFixed(1)} min of training, to ${shippedDir(values.recipe, dataset)}`);
+      const r = await shipRun(dataset, values.recipe, values.run);
+      console.log(`shipped ${values.recipe}: ${r.history.length} epochs, ${(r.seconds / 60).toFixed(1)} min of training, to ${shippedDir(dataset, values.recipe)}`);
       return 0;
     }
     case 'bench':

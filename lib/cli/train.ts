@@ -3,11 +3,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { initBackend } from '../backend/init';
-import { CIFAR_AUGMENTATION } from '../data/augment';
-import { checkDataset, DATASET_TITLES, DatasetName, loadDataset } from '../data/load';
+import { CROPS_AND_FLIPS } from '../data/augment';
+import { datasetNames, datasetSpec, DatasetSpec, loadDataset } from '../data/datasets';
 import { writeFileAtomic } from '../io/atomic';
 import { readJsonFile } from '../io/json';
-import { architecture, ARCHITECTURE_CHOICES, DEFAULT_ARCHITECTURE } from '../models/architectures';
+import { architecture } from '../models/architectures';
 import { hasCheckpoint } from '../train/checkpoint';
 import { AdversarialSpec, adversarialSpec, train } from '../train/loop';
 import { OptimizerSpec } from '../train/optimizer';
@@ -17,13 +17,13 @@ import { recipeOptions } from '../zoo/zoo';
 import { downloadProgress, terminalProgress } from '../progress';
 import { count, int, num } from './args';
 
-const TRAIN_USAGE = `usage: at-odds train --out DIR --recipe NAME [--dataset mnist|cifar10] [--resume]   (the models we ship: data/models/<dataset>/README.md)
-       at-odds train --out DIR [--dataset mnist|cifar10] [--model madry|small|resnet9] [--width W] [--epochs N]
+const TRAIN_USAGE = `usage: at-odds train --out DIR --dataset mnist|cifar10 --recipe NAME [--resume]   (the models we ship: data/models/<dataset>/README.md)
+       at-odds train --out DIR --dataset mnist|cifar10 [--model madry|small|resnet9] [--width W] [--epochs N]
     [--threat linf|l2 --eps E --steps K --step-size S [--warmup-epochs W]]   (adversarial; standard without --eps)
     [--fgsm]                                  (one step of 1.25 eps from a random start: Wong, Rice and Kolter 2020)
     [--optimizer adam|sgd] [--lr LR] [--momentum M] [--nesterov] [--weight-decay WD]
     [--milestones E1,E2 | --lr-knots EPOCH:FACTOR,...] [--augment] [--batch-size B] [--seed S] [--limit N] [--resume]
-  defaults: --dataset mnist; --model madry (mnist) or resnet9 --width 16 (cifar10); --epochs 1; --steps 40 --step-size 0.01;
+  --dataset may be left out where --model or a resumed run names it; defaults: --model madry (mnist) or resnet9 --width 16 (cifar10); --epochs 1; --steps 40 --step-size 0.01;
             --optimizer adam --lr 0.0001 (sgd: --lr 0.1 --momentum 0.9); --batch-size 50 (mnist) or 128 (cifar10);
             --augment is on for cifar10 (random crops and flips); --seed 0`;
 
@@ -39,7 +39,7 @@ function knots(v: string): [number, number][] {
 type Flags = Record<string, string | boolean | undefined>;
 
 /** The architecture the flags name, or `base` where they name none. */
-function architectureFromFlags(dataset: DatasetName, s: Record<string, string | undefined>, base: string): string {
+function architectureFromFlags(dataset: DatasetSpec, s: Record<string, string | undefined>, base: string): string {
   const baseWidth = /^resnet9-(\d+)$/.exec(base)?.[1];
   if (s.model === undefined && s.width === undefined) return base;
   if (s.model === undefined && !baseWidth) throw new Error('--width is for --model resnet9');
@@ -49,9 +49,9 @@ function architectureFromFlags(dataset: DatasetName, s: Record<string, string | 
   try {
     arch = architecture(model);
   } catch {
-    throw new Error(`unknown ${DATASET_TITLES[dataset]} architecture '${s.model}': use ${ARCHITECTURE_CHOICES[dataset]}`);
+    throw new Error(`unknown ${dataset.title} architecture '${s.model}': use ${dataset.architectures.choices}`);
   }
-  if (arch.dataset !== dataset) throw new Error(`--model ${s.model} is a ${DATASET_TITLES[arch.dataset]} network: it cannot train on ${DATASET_TITLES[dataset]} (use ${ARCHITECTURE_CHOICES[dataset]})`);
+  if (arch.dataset !== dataset.name) throw new Error(`--model ${s.model} is a ${datasetSpec(arch.dataset).title} network: it cannot train on ${dataset.title} (use ${dataset.architectures.choices})`);
   return model;
 }
 
@@ -91,19 +91,27 @@ function optimizerFromFlags(s: Record<string, string | undefined>, nesterov: boo
  * The protocol the flags describe: `base` (a resumed run's own recipe) changed where they say, or for a
  * new run the defaults changed where they say.
  */
-export function recipeFromFlags(dataset: DatasetName, v: Flags, base?: Recipe): Recipe {
+export function recipeFromFlags(dataset: DatasetSpec, v: Flags, base?: Recipe): Recipe {
   const s = v as Record<string, string | undefined>;
-  const augment = v.augment ?? (base ? base.augmentation !== undefined : dataset === 'cifar10');
+  const augment = v.augment ?? (base ? base.augmentation !== undefined : dataset.training.augmentation !== undefined);
   return {
     name: base?.name ?? 'custom',
-    architecture: architectureFromFlags(dataset, s, base?.architecture ?? DEFAULT_ARCHITECTURE[dataset]),
+    architecture: architectureFromFlags(dataset, s, base?.architecture ?? dataset.architectures.default),
     epochs: count('epochs', s.epochs, base?.epochs ?? 1),
-    batchSize: count('batch-size', s['batch-size'], base?.batchSize ?? (dataset === 'cifar10' ? 128 : 50)),
+    batchSize: count('batch-size', s['batch-size'], base?.batchSize ?? dataset.training.batchSize),
     seed: int('seed', s.seed, base?.seed ?? 0),
     adversarial: adversarialFromFlags(s, Boolean(v.fgsm), base?.adversarial),
     optimizer: optimizerFromFlags(s, v.nesterov as boolean | undefined, base?.optimizer),
-    ...(augment ? { augmentation: base?.augmentation ?? CIFAR_AUGMENTATION } : {}),
+    ...(augment ? { augmentation: base?.augmentation ?? dataset.training.augmentation ?? CROPS_AND_FLIPS } : {}),
   };
+}
+
+function safeArchitecture(name: string) {
+  try {
+    return architecture(name);
+  } catch {
+    return undefined;
+  }
 }
 
 const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -136,9 +144,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const given = [...PROTOCOL_FLAGS, ...PROTOCOL_SWITCHES].filter((f) => (values as Record<string, unknown>)[f] !== undefined);
   if (values.recipe && given.length) throw new Error(`--recipe ${values.recipe} fixes the protocol: drop ${given.map((f) => `--${f}`).join(', ')}, or drop --recipe`);
   if (run && values.dataset !== undefined && values.dataset !== run.dataset) throw new Error(`${out} trains on ${run.dataset}: resume it without --dataset ${values.dataset}, or choose another --out`);
-  const dataset = checkDataset(values.dataset ?? run?.dataset ?? 'mnist');
+  // The data set is named: by --dataset, by the resumed run, or by --model's architecture.
+  const modelFlag = (values as unknown as Record<string, string | undefined>).model;
+  const named = values.dataset ?? run?.dataset ?? (modelFlag === undefined ? undefined : safeArchitecture(modelFlag === 'resnet9' ? 'resnet9-1' : modelFlag)?.dataset);
+  if (!named) throw new Error(`name the data set: --dataset ${datasetNames().join(' or ')}\n${TRAIN_USAGE}`);
+  const dataset = datasetSpec(named);
   // Resuming, what the flags leave out is the run's own protocol, and what they give must agree with it.
-  const recipe = values.recipe ? findRecipe(dataset, values.recipe)
+  const recipe = values.recipe ? findRecipe(dataset.name, values.recipe)
     : recipeFromFlags(dataset, definedOnly(values), run && recipeOfRun(run));
   if (run) {
     const stored = recipeOfRun(run);
@@ -160,7 +172,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(path.join(out, 'config.json'), JSON.stringify({ ...config, backend: backend.name, n: data.n }, null, 2));
   const attack = adversarial ? `adversarial, ${adversarial.threat} eps ${adversarial.eps}, ${adversarial.steps === 1 ? 'FGSM from a random start' : `PGD-${adversarial.steps}`} step ${+adversarial.stepSize.toPrecision(6)}` : 'standard';
-  console.log(`training ${recipe.architecture} on ${data.n} ${dataset} images${recipe.augmentation ? ' (random crops and flips)' : ''}: ${attack}; ${out}`);
+  console.log(`training ${recipe.architecture} on ${data.n} ${dataset.name} images${recipe.augmentation ? ' (random crops and flips)' : ''}: ${attack}; ${out}`);
   const history = await train(model, data, { ...recipeOptions(recipe), out, resume: values.resume, onProgress: terminalProgress() });
   for (const h of history) {
     const adv = h.adv_acc === null ? '' : `  adv loss ${h.adv_loss!.toFixed(4)} adv acc ${(100 * h.adv_acc).toFixed(2)}%`;

@@ -12,7 +12,8 @@ export interface Augmentation {
   cropPerBatch?: boolean;
 }
 
-export const CIFAR_AUGMENTATION: Augmentation = { pad: 4, flip: true };
+/** The standard CIFAR protocol's: a crop of the image padded by 4 pixels, and a horizontal flip. */
+export const CROPS_AND_FLIPS: Augmentation = { pad: 4, flip: true };
 
 /** Where image i of a batch was cut from: its top-left corner in the padded image, and whether it was flipped. */
 export interface Placement { dy: number; dx: number; flip: boolean }

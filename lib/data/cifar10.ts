@@ -8,6 +8,8 @@ import { DATA_CACHE, DATA_SAMPLES } from '../paths';
 import { writeFileAtomic } from '../io/atomic';
 import { FetchOptions, fetchFile, RemoteFile } from './fetch';
 import { ImageDataset, subset } from './dataset';
+import { CROPS_AND_FLIPS } from './augment';
+import type { DatasetSpec } from './spec';
 
 const SIDE = 32;
 const PIXELS = SIDE * SIDE;
@@ -155,3 +157,24 @@ export async function loadCifar10(split: Cifar10Split, opts: FetchOptions & { li
   }
   return opts.limit === undefined ? ds : subset(ds, 0, opts.limit);
 }
+
+/** CIFAR-10 as a data set of the library: what the chapters, training and the explorer need to know. */
+export const CIFAR10: DatasetSpec = {
+  name: 'cifar10', title: 'CIFAR-10', shape: [32, 32, 3], classes: 10, classNames: CIFAR10_CLASSES, trainingSetSize: 50_000,
+  load: (split, opts) => loadCifar10(split as Cifar10Split, opts),
+  epsInLevels: true,
+  epsGrids: { linf: [0, 2, 4, 8, 12, 16].map((k) => k / 255), l2: [0, 0.25, 0.5, 1, 1.5, 2] },
+  training: { batchSize: 128, augmentation: CROPS_AND_FLIPS },
+  architectures: { default: 'resnet9-16', choices: 'resnet9 (with --width W)' },
+  chapter: {
+    grid: 'resnet9-16',
+    features: { standard: 'standard', 'ℓ∞ 8/255': 'linf-8', 'ℓ2 1.0': 'l2-1.0' },
+    explorer: { standard: 'standard', 'robust (ℓ∞ 8/255)': 'linf-8' },
+  },
+  explorer: { ranges: { linf: { max: 16 / 255, step: 0.25 / 255 }, l2: { max: 2, step: 0.02 } }, canDraw: false },
+  profiles: {
+    quick: { train: false, testSplit: 'sample', attackImages: 200, pgdSteps: 10 },
+    // The test split is the official 10,000 images, or the offline mirror's first 1,017.
+    full: { train: true, testSplit: 'test', attackImages: 10_000, pgdSteps: 20 },
+  },
+};

@@ -5,6 +5,7 @@ import { DATA_SAMPLES } from '../paths';
 import { FetchOptions, fetchFile, RemoteFile } from './fetch';
 import { parseIdx } from './idx';
 import { ImageDataset, subset } from './dataset';
+import type { DatasetSpec } from './spec';
 
 const MIRRORS = [
   'https://ossci-datasets.s3.amazonaws.com/mnist/',
@@ -76,3 +77,24 @@ export async function loadMnist(split: MnistSplit, opts: FetchOptions & { limit?
   return opts.limit === undefined ? ds : subset(ds, 0, opts.limit);
 }
 
+
+/** MNIST as a data set of the library: what the chapters, training and the explorer need to know. */
+export const MNIST: DatasetSpec = {
+  name: 'mnist', title: 'MNIST', shape: [28, 28, 1], classes: 10, trainingSetSize: 60_000,
+  load: (split, opts) => loadMnist(split as MnistSplit, opts),
+  epsInLevels: false,
+  epsGrids: { linf: [0, 0.1, 0.2, 0.3, 0.4], l2: [0, 1, 2, 3, 4] },
+  training: { batchSize: 50 },
+  architectures: { default: 'madry', choices: 'madry or small' },
+  chapter: {
+    grid: 'small',
+    features: { standard: 'standard', 'ℓ∞ 0.3': 'linf-0.3', 'ℓ2 3 (small)': 'small-l2-3' },
+    // The small networks: the page carries them (0.4 MB each) and attacks them live.
+    explorer: { standard: 'small-standard', 'robust (ℓ∞ 0.3)': 'small-linf-0.3' },
+  },
+  explorer: { ranges: { linf: { max: 0.5, step: 0.005 }, l2: { max: 6, step: 0.05 } }, canDraw: true },
+  profiles: {
+    quick: { train: false, testSplit: 'sample', attackImages: 250, pgdSteps: 20 },
+    full: { train: true, testSplit: 'test', attackImages: 10_000, pgdSteps: 40 },
+  },
+};

@@ -6,8 +6,8 @@ import { resnet9 } from './resnet9';
 
 export interface Architecture {
   name: string;
-  /** The data set whose images it takes: [N, 28, 28, 1] for mnist, [N, 32, 32, 3] for cifar10. */
-  dataset: 'mnist' | 'cifar10';
+  /** The name of the data set whose images it takes ([N, 28, 28, 1] for 'mnist', [N, 32, 32, 3] for 'cifar10'). */
+  dataset: string;
   /** For tables: 'MadryLab CNN (3.3M)'. */
   description: string;
   build(seed: number): tf.LayersModel;
@@ -37,9 +37,3 @@ export function architecture(name: string): Architecture {
   }
   throw new Error(`unknown architecture '${name}': use ${Object.keys(MNIST_ARCHITECTURES).join(' or ')} (MNIST), or resnet9-W for ResNet-9 at base width W (CIFAR-10, e.g. resnet9-16)`);
 }
-
-/** What `--model` means when it is not given. */
-export const DEFAULT_ARCHITECTURE = { mnist: 'madry', cifar10: 'resnet9-16' } as const;
-
-/** The architectures of each data set, in words, for error messages. */
-export const ARCHITECTURE_CHOICES = { mnist: 'madry or small', cifar10: 'resnet9 (with --width W)' } as const;

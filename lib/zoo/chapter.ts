@@ -1,61 +1,36 @@
-// What each chapter shows of its zoo: which models go on which figure, and Figure 7's points. The
-// notebooks call these, so that a cell is one sentence of the argument.
+// What each chapter shows of its zoo (the data set's `chapter` entry): which models go on which figure,
+// and Figure 7's points. The notebooks call these, so that a cell is one sentence of the argument.
 import type { Norm } from '../attacks/threat';
 import type { ImageDataset } from '../data/dataset';
-import type { DatasetName } from '../data/load';
+import { datasetSpec, DatasetSpec } from '../data/datasets';
 import { evaluate } from '../eval/accuracy';
 import type { Classifier } from '../models/classifier';
 import { OnProgress } from '../progress';
-import { RECIPES, Recipe } from './recipes';
+import { Recipe, recipesOf } from './recipes';
 
-interface ChapterModels {
-  /** The architecture of Figure 7's eps_train grid: only eps_train changes between its models. */
-  grid: string;
-  /** Figures 2, 3 and 4: a label for each model shown. */
-  features: Record<string, string>;
-  /** The epsilon explorer's pair, run live in the page: networks small enough to carry in it. */
-  explorer: Record<string, string>;
-}
-
-export const CHAPTER_MODELS: Partial<Record<DatasetName, ChapterModels>> = {
-  mnist: {
-    grid: 'small',
-    features: { standard: 'standard', 'ℓ∞ 0.3': 'linf-0.3', 'ℓ2 3 (small)': 'small-l2-3' },
-    // The small networks: the page carries them (0.4 MB each) and attacks them live.
-    explorer: { standard: 'small-standard', 'robust (ℓ∞ 0.3)': 'small-linf-0.3' },
-  },
-  cifar10: {
-    grid: 'resnet9-16',
-    features: { standard: 'standard', 'ℓ∞ 8/255': 'linf-8', 'ℓ2 1.0': 'l2-1.0' },
-    explorer: { standard: 'standard', 'robust (ℓ∞ 8/255)': 'linf-8' },
-  },
-};
-
-function chapter(dataset: DatasetName): ChapterModels {
-  const c = CHAPTER_MODELS[dataset];
-  if (!c) throw new Error(`no chapter figures are set for ${dataset} yet`);
-  return c;
+function chapter(dataset: string): DatasetSpec['chapter'] {
+  return datasetSpec(dataset).chapter;
 }
 
 /** The recipes of Figure 7's grid, standard first. */
-export function gridRecipes(dataset: DatasetName): Recipe[] {
-  return RECIPES[dataset].filter((r) => r.architecture === chapter(dataset).grid);
+export function gridRecipes(dataset: string): Recipe[] {
+  return recipesOf(dataset).filter((r) => r.architecture === chapter(dataset).grid);
 }
 
 /**
  * The models on the robust-accuracy curves under `threat`: every model outside the grid (the
  * headline ones), and the grid's standard model with those trained against that threat.
  */
-export function curveModels(dataset: DatasetName, threat: Norm): string[] {
+export function curveModels(dataset: string, threat: Norm): string[] {
   const grid = chapter(dataset).grid;
-  return RECIPES[dataset].filter((r) => r.architecture !== grid || !r.adversarial || r.adversarial.threat === threat).map((r) => r.name);
+  return recipesOf(dataset).filter((r) => r.architecture !== grid || !r.adversarial || r.adversarial.threat === threat).map((r) => r.name);
 }
 
 /**
  * The models named by a chapter's figure (`features` or `explorer`), under their labels. Those not
  * in `models` (a recipe not shipped yet) are left out; a figure with none of its models is an error.
  */
-export function figureModels<M>(dataset: DatasetName, figure: 'features' | 'explorer', models: Record<string, M>): Record<string, M> {
+export function figureModels<M>(dataset: string, figure: 'features' | 'explorer', models: Record<string, M>): Record<string, M> {
   const named = Object.entries(chapter(dataset)[figure]);
   const present = named.filter(([, name]) => name in models);
   if (present.length === 0) throw new Error(`the ${figure} figure needs the models ${named.map(([, n]) => `'${n}'`).join(', ')}, and none is loaded`);
@@ -69,7 +44,7 @@ export interface EpsTrainPoint { [key: string]: number | string; threat: string;
  * threat; the standard model is the eps_train = 0 point of both threats. Grid models missing from
  * `models` are left out.
  */
-export async function epsTrainPoints(dataset: DatasetName, models: Record<string, Classifier>, testSet: ImageDataset, onProgress?: OnProgress): Promise<EpsTrainPoint[]> {
+export async function epsTrainPoints(dataset: string, models: Record<string, Classifier>, testSet: ImageDataset, onProgress?: OnProgress): Promise<EpsTrainPoint[]> {
   const points: EpsTrainPoint[] = [];
   for (const r of gridRecipes(dataset).filter((g) => g.name in models)) {
     const { std_acc } = await evaluate(models[r.name], testSet, { onProgress });

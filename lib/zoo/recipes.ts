@@ -2,8 +2,8 @@
 // the notebooks' full profiles and the READMEs in data/models/<dataset>/ all read.
 import { attackSpec, describeAttack, fgsmSpec } from '../attacks/spec';
 import { formatEps, Norm } from '../attacks/threat';
-import { CIFAR_AUGMENTATION, Augmentation } from '../data/augment';
-import { DATASET_TITLES, DatasetName } from '../data/load';
+import { Augmentation, CROPS_AND_FLIPS } from '../data/augment';
+import { datasetSpec } from '../data/datasets';
 import { architecture } from '../models/architectures';
 import { AdversarialSpec, adversarialSpec } from '../train/loop';
 import { oneCycle, OptimizerSpec } from '../train/optimizer';
@@ -23,7 +23,7 @@ export interface Recipe {
 }
 
 /** The data set a recipe trains on: its architecture's. */
-export function recipeDataset(r: Recipe): DatasetName {
+export function recipeDataset(r: Recipe): string {
   return architecture(r.architecture).dataset;
 }
 
@@ -73,7 +73,7 @@ export const MNIST_RECIPES: Recipe[] = [
  * of David Page, at batch 128).
  */
 const cifar = (name: string, epochs: number, adversarial?: AdversarialSpec): Recipe => ({
-  name, architecture: 'resnet9-16', epochs, batchSize: 128, seed: 0, adversarial, augmentation: CIFAR_AUGMENTATION,
+  name, architecture: 'resnet9-16', epochs, batchSize: 128, seed: 0, adversarial, augmentation: CROPS_AND_FLIPS,
   optimizer: { name: 'sgd', lr: 0.2, momentum: 0.9, nesterov: true, weightDecay: 5e-4, piecewise: oneCycle(Math.round(epochs / 5), epochs) },
 });
 
@@ -90,18 +90,40 @@ export const CIFAR10_RECIPES: Recipe[] = [
   cifar('l2-1.0', 20, fgsm('l2', 1.0)),
 ];
 
-export const RECIPES: Record<DatasetName, Recipe[]> = { mnist: MNIST_RECIPES, cifar10: CIFAR10_RECIPES };
+const RECIPES = new Map<string, Recipe[]>();
+
+/**
+ * The recipes of the models a data set's chapter shows (and we ship, in data/models/<dataset>/): a
+ * data set's recipes are registered with it (lib/data/README.md), here because recipes are about training.
+ */
+export function registerRecipes(dataset: string, recipes: Recipe[]): void {
+  datasetSpec(dataset);
+  if (RECIPES.has(dataset)) throw new Error(`the recipes of '${dataset}' are registered already`);
+  const wrong = recipes.filter((r) => recipeDataset(r) !== dataset);
+  if (wrong.length) throw new Error(`${wrong.map((r) => `${r.name} (${r.architecture})`).join(', ')}: not architectures of ${dataset}`);
+  RECIPES.set(dataset, recipes);
+}
+
+registerRecipes('mnist', MNIST_RECIPES);
+registerRecipes('cifar10', CIFAR10_RECIPES);
+
+/** A data set's recipes, in the order its chapter lists them. */
+export function recipesOf(dataset: string): Recipe[] {
+  const r = RECIPES.get(dataset);
+  if (!r) throw new Error(`no recipes are registered for ${datasetSpec(dataset).title}`);
+  return r;
+}
 
 /** The recipe `name` of a data set. */
-export function recipe(dataset: DatasetName, name: string): Recipe {
-  const r = RECIPES[dataset].find((x) => x.name === name);
-  if (!r) throw new Error(`no ${DATASET_TITLES[dataset]} recipe '${name}': choose from ${RECIPES[dataset].map((x) => x.name).join(', ')}`);
+export function recipe(dataset: string, name: string): Recipe {
+  const r = recipesOf(dataset).find((x) => x.name === name);
+  if (!r) throw new Error(`no ${datasetSpec(dataset).title} recipe '${name}': choose from ${recipesOf(dataset).map((x) => x.name).join(', ')}`);
   return r;
 }
 
 /** What a training run's config.json records of its protocol. */
 export interface RunConfig {
-  dataset: DatasetName; recipe: string; model: string; epochs: number; batchSize: number; seed: number; limit?: number;
+  dataset: string; recipe: string; model: string; epochs: number; batchSize: number; seed: number; limit?: number;
   adversarial?: AdversarialSpec; optimizer: OptimizerSpec; augmentation?: Augmentation; backend?: string; n?: number;
 }
 

@@ -5,7 +5,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from '../data/dataset';
-import type { DatasetName } from '../data/load';
 import { writeFileAtomic } from '../io/atomic';
 import { readJsonFile } from '../io/json';
 import { architecture } from '../models/architectures';
@@ -14,15 +13,16 @@ import { ROOT } from '../paths';
 import { labelled, OnProgress } from '../progress';
 import { loadCheckpoint } from '../train/checkpoint';
 import { EpochRow, train } from '../train/loop';
-import { protocolDifferences, recipe, Recipe, recipeDataset, recipeOfRun, RECIPES, RunConfig } from './recipes';
+import { protocolDifferences, recipe, Recipe, recipeOfRun, recipesOf, RunConfig } from './recipes';
 import { evaluate } from '../eval/accuracy';
-import { loadDataset } from '../data/load';
+import { datasetSpec, loadDataset } from '../data/datasets';
 
 export const MODELS_DIR = path.join(ROOT, 'data', 'models');
-export const MNIST_MODELS_DIR = path.join(MODELS_DIR, 'mnist');
 
-/** How many training images a shipped model must have seen: the whole training set. */
-const TRAINING_SET: Record<DatasetName, number> = { mnist: 60_000, cifar10: 50_000 };
+/** Where a data set's shipped models are: data/models/<dataset>/. */
+export function modelsDir(dataset: string): string {
+  return path.join(MODELS_DIR, datasetSpec(dataset).name);
+}
 
 /** What a shipped model's training.json records: its recipe and how its training went. */
 export interface TrainingRecord {
@@ -37,16 +37,16 @@ export function trainingRecord(recipe: Recipe, history: EpochRow[], backend: str
   return { recipe, history, seconds: history.reduce((s, h) => s + h.seconds, 0), backend };
 }
 
-export function shippedDir(name: string, dataset: DatasetName = 'mnist'): string {
-  return path.join(MODELS_DIR, dataset, name);
+export function shippedDir(dataset: string, name: string): string {
+  return path.join(modelsDir(dataset), name);
 }
 
 export interface ZooModel { model: tf.LayersModel; record: TrainingRecord }
 
 /** A model we ship, with how it was trained. */
-export async function loadShipped(name: string, dataset: DatasetName = 'mnist'): Promise<ZooModel> {
+export async function loadShipped(dataset: string, name: string): Promise<ZooModel> {
   recipe(dataset, name);
-  const dir = shippedDir(name, dataset);
+  const dir = shippedDir(dataset, name);
   if (!fs.existsSync(path.join(dir, 'model.json'))) throw new Error(`the shipped model '${name}' is missing from ${dir}: restore it with git, or train it (npm run train -- --dataset ${dataset} --recipe ${name})`);
   const record = readJsonFile<TrainingRecord>(path.join(dir, 'training.json'), `restore it with git checkout -- ${path.relative(process.cwd(), dir) || dir}`);
   return { model: await loadModel(dir), record };
@@ -58,7 +58,7 @@ export function recipeOptions(r: Recipe) {
 }
 
 /** Trains a recipe into `out` (resuming a run already there) and returns the trained model. */
-export async function trainRecipe(name: string, data: ImageDataset, out: string, onProgress?: OnProgress, dataset: DatasetName = 'mnist'): Promise<ZooModel> {
+export async function trainRecipe(dataset: string, name: string, data: ImageDataset, out: string, onProgress?: OnProgress): Promise<ZooModel> {
   const r = recipe(dataset, name);
   if (data.name !== dataset) throw new Error(`the ${dataset} recipe '${name}' trains on ${dataset}, not on ${data.name}`);
   const model = architecture(r.architecture).build(r.seed);
@@ -67,8 +67,8 @@ export async function trainRecipe(name: string, data: ImageDataset, out: string,
 }
 
 /** The recipes of a data set whose model is not in data/models/<dataset>/. */
-export function unshipped(dataset: DatasetName): string[] {
-  return RECIPES[dataset].filter((r) => !fs.existsSync(path.join(shippedDir(r.name, dataset), 'model.json'))).map((r) => r.name);
+export function unshipped(dataset: string): string[] {
+  return recipesOf(dataset).filter((r) => !fs.existsSync(path.join(shippedDir(dataset, r.name), 'model.json'))).map((r) => r.name);
 }
 
 /**
@@ -76,13 +76,22 @@ export function unshipped(dataset: DatasetName): string[] {
  * `trainDir`/<name>. With `skipUnshipped`, recipes whose model is not shipped are left out (the
  * chapter says which) instead of stopping it.
  */
-export async function zooModels(dataset: DatasetName, opts: { train?: { data: ImageDataset; dir: string }; onProgress?: OnProgress; skipUnshipped?: boolean } = {}): Promise<Record<string, ZooModel>> {
+export async function zooModels(dataset: string, opts: { train?: { data: ImageDataset; dir: string }; onProgress?: OnProgress; skipUnshipped?: boolean } = {}): Promise<Record<string, ZooModel>> {
   const zoo: Record<string, ZooModel> = {};
   const skip = opts.train || !opts.skipUnshipped ? [] : unshipped(dataset);
-  for (const r of RECIPES[dataset].filter((x) => !skip.includes(x.name))) {
-    zoo[r.name] = opts.train ? await trainRecipe(r.name, opts.train.data, path.join(opts.train.dir, r.name), opts.onProgress, dataset) : await loadShipped(r.name, dataset);
+  for (const r of recipesOf(dataset).filter((x) => !skip.includes(x.name))) {
+    zoo[r.name] = opts.train ? await trainRecipe(dataset, r.name, opts.train.data, path.join(opts.train.dir, r.name), opts.onProgress) : await loadShipped(dataset, r.name);
   }
   return zoo;
+}
+
+function readRunConfig(run: string): RunConfig {
+  return readJsonFile<RunConfig>(path.join(run, 'config.json'), `${run} is not a whole training run of npm run train`);
+}
+
+/** The data set a training run trained on, from its config.json. */
+export function runDataset(run: string): string {
+  return readRunConfig(run).dataset;
 }
 
 /** How far below its last epoch's training accuracy a model may score on the embedded test sample and still ship. */
@@ -93,12 +102,13 @@ const SHIP_TOLERANCE = 0.15;
  * record. It checks what it ships: the recipe's protocol, every epoch done, the whole training set,
  * and the model's accuracy on the embedded test sample against the run's own record.
  */
-export async function shipRun(name: string, run: string, dest?: string, dataset: DatasetName = 'mnist'): Promise<TrainingRecord> {
+export async function shipRun(dataset: string, name: string, run: string, dest?: string): Promise<TrainingRecord> {
   const r = recipe(dataset, name);
-  const config = readJsonFile<RunConfig>(path.join(run, 'config.json'), `${run} is not a whole training run of npm run train`);
+  const config = readRunConfig(run);
+  if (config.dataset !== dataset) throw new Error(`${run} trained on ${config.dataset}, not on ${dataset}`);
   const differences = protocolDifferences(recipeOfRun(config), r, ['the run', `the recipe ${name}`]);
   if (differences.length) throw new Error(`${run} was not trained with the recipe '${name}':\n  ${differences.join('\n  ')}`);
-  const full = TRAINING_SET[recipeDataset(r)];
+  const full = datasetSpec(dataset).trainingSetSize;
   if (config.n !== full) throw new Error(`${run} trained on ${config.n} images; shipped models train on all ${full.toLocaleString('en-US')}`);
   const { model, optimizer, state } = await loadCheckpoint<EpochRow>(run);
   tf.dispose(optimizer.weights.map((w) => w.tensor));
@@ -109,7 +119,7 @@ export async function shipRun(name: string, run: string, dest?: string, dataset:
     model.dispose();
     throw new Error(`${run}: the model scores ${(100 * sampleAcc).toFixed(1)}% on the ${n} embedded test images, far below the ${(100 * last.std_acc).toFixed(1)}% of its last training epoch: these weights are not the ones the record describes; not shipped`);
   }
-  const target = dest ?? shippedDir(name, dataset);
+  const target = dest ?? shippedDir(dataset, name);
   await saveModel(model, target, { float16: true });
   model.dispose();
   const record = trainingRecord(r, state.history, config.backend ?? 'unknown');
