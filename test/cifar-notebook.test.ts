@@ -6,6 +6,7 @@ import * as path from 'path';
 import { atOdds, tempDir } from './helpers/cli';
 import { readCsv } from '../lib/io/csv';
 import { explorerState, openHandout, pressOnSlider, slideExplorerToZero } from './helpers/browser';
+import { opensWithItsChapter, pagesAreFull } from './helpers/handouts';
 import { CHAPTER_MODELS } from '../lib/zoo/chapter';
 import { RECIPES } from '../lib/zoo/recipes';
 import { unshipped } from '../lib/zoo/zoo';
@@ -47,6 +48,11 @@ test.serial('03-cifar10 runs on the shipped models and a MadryLab checkpoint, an
     const ps = std.filter((r) => r.threat === threat).sort((a, b) => (a.eps_train as number) - (b.eps_train as number));
     t.true((ps[0].std_acc as number) > (ps[ps.length - 1].std_acc as number), `${threat}: the largest eps_train costs standard accuracy`);
   }
+});
+
+test.serial('the 03-cifar10 handout opens with its first paragraph, its set-up folded to one line; no printed page but the last is under a quarter full', async (t) => {
+  await opensWithItsChapter(t, path.join(out, 'handouts', '03-cifar10.html'), /^3\. CIFAR-10: /);
+  pagesAreFull(t, path.join(out, 'handouts', '03-cifar10.pdf'), /3\. CIFAR-10: /);
 });
 
 test.serial('the 03-cifar10 handout in a browser: plots render, the explorer slider changes images and class names, nothing from the network', async (t) => {

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { atOdds, tempDir } from './helpers/cli';
 import { readCsv } from '../lib/io/csv';
 import { openHandout, setExplorerEps, slideExplorerToZero } from './helpers/browser';
+import { opensWithItsChapter, pagesAreFull } from './helpers/handouts';
 import { agreesWithNode, drawnIsOne, drawOne } from './helpers/live';
 import { initBackend } from '../lib/backend/init';
 import { batchTensors } from '../lib/data/dataset';
@@ -36,6 +37,11 @@ test.serial('02-mnist runs on the shipped models and exports its figures, tables
   const std = readCsv(path.join(out, '02-mnist', 'std_vs_eps_train.csv'));
   const linf = std.filter((r) => r.threat === 'linf').sort((a, b) => (a.eps_train as number) - (b.eps_train as number));
   t.true((linf[0].std_acc as number) > (linf[linf.length - 1].std_acc as number), 'eps_train 0.3 costs standard accuracy');
+});
+
+test.serial('the 02-mnist handout opens with its first paragraph, its set-up folded to one line; no printed page but the last is under a quarter full', async (t) => {
+  await opensWithItsChapter(t, path.join(out, 'handouts', '02-mnist.html'), /^2\. MNIST: /);
+  pagesAreFull(t, path.join(out, 'handouts', '02-mnist.pdf'), /2\. MNIST: /);
 });
 
 test.serial('the 02-mnist handout in a browser: plots render, the explorer attacks live as Node does, a drawn digit is read, nothing from the network', async (t) => {

@@ -7,6 +7,7 @@ import { atOdds, ROOT, tempDir } from './helpers/cli';
 import { jupyterEnv } from '../lib/setup/jupyter';
 import { venvBin } from '../lib/paths';
 import { openHandout } from './helpers/browser';
+import { opensWithItsChapter, pagesAreFull } from './helpers/handouts';
 import { averagingClassifier, linearAccuracy, robustClassifier, theorem21Bound } from '../lib/theory';
 
 const TRUSTED = 'import sys, nbformat; from nbformat.sign import NotebookNotary; print(NotebookNotary().check_signature(nbformat.read(sys.argv[1], 4)))';
@@ -91,7 +92,12 @@ test.serial('the 01-theory handout in a browser: its figures compute live from p
   }
 });
 
-test('04-imagenet runs without a robust checkpoint, says so, and exports its figures', (t) => {
+test.serial('the 01-theory handout opens with its first paragraph, its set-up folded to one line; no printed page but the last is under a quarter full', async (t) => {
+  await opensWithItsChapter(t, path.join(theoryOut, 'handouts', '01-theory.html'), /^1\. Robustness may be at odds with accuracy/);
+  pagesAreFull(t, path.join(theoryOut, 'handouts', '01-theory.pdf'), /1\. Robustness may be at odds with accuracy/);
+});
+
+test('04-imagenet runs without a robust checkpoint, says so, and exports its figures', async (t) => {
   const out = tempDir('imagenet');
   const r = atOdds(['notebooks', '04-imagenet', '--out', out, '--set', 'nImages=3', '--set', 'linfSteps=10', '--set', 'l2Steps=10'], { AT_ODDS_OUTPUTS: out });
   t.is(r.code, 0, r.stderr);
@@ -100,6 +106,8 @@ test('04-imagenet runs without a robust checkpoint, says so, and exports its fig
   t.regex(html, /No robust checkpoint is set/);
   t.is(html.match(/src="data:image\/jpeg;base64,/g)?.length, 5, 'photos, gradients, two attacks, interpolation');
   t.regex(html, /tensors held: \d+ = [1-9]\d* in models \+ [1-9]\d* in figure inputs; 0 unaccounted for/);
+  await opensWithItsChapter(t, path.join(out, 'handouts', '04-imagenet.html'), /^4\. Restricted ImageNet/);
+  pagesAreFull(t, path.join(out, 'handouts', '04-imagenet.pdf'), /4\. Restricted ImageNet/);
 });
 
 test('a failing cell stops the run, names the notebook and the cell, and exits non-zero', (t) => {

@@ -53,7 +53,7 @@ export function systemPackages(): SystemPackage[] {
     })),
     { apt: 'libgif-dev', dnf: 'giflib-devel', brew: 'giflib', why: 'node-canvas compiles against gif_lib.h where libgif is installed', present: forCanvas(() => GIF_HEADERS.some((h) => fs.existsSync(h))) },
     { apt: 'chromium', dnf: 'chromium', brew: '--cask chromium', why: 'headless Chromium prints the handouts to PDF and runs the browser tests', present: () => !!findChromium() },
-    { apt: 'poppler-utils', dnf: 'poppler-utils', brew: 'poppler', why: 'pdftotext and pdfinfo: the tests read what the printed handouts hold', present: () => !!which('pdftotext') && !!which('pdfinfo') },
+    { apt: 'poppler-utils', dnf: 'poppler-utils', brew: 'poppler', why: 'pdftotext, pdfinfo and pdftoppm: the tests read what the printed handouts hold, and how full their pages are', present: () => !!which('pdftotext') && !!which('pdfinfo') && !!which('pdftoppm') },
   ];
 }
 
