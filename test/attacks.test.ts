@@ -290,3 +290,18 @@ test('a target class in the spec is the same attack as that class for every exam
   tf.dispose([x, y, targets, bySpec, byTensor]);
   model.dispose();
 });
+
+test('a random start is the same for the same seed, 0 included (TensorFlow.js takes 0 for no seed)', (t) => {
+  const x = tf.fill([2, 4, 4, 1], 0.5) as tf.Tensor4D;
+  for (const threat of [linf(0.1), l2(0.5)]) {
+    for (const seed of [0, 1, 7]) {
+      const [a, b] = [threat.randomPerturb(x, seed), threat.randomPerturb(x, seed)];
+      t.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()), `${threat.norm} seed ${seed}`);
+      tf.dispose([a, b]);
+    }
+    const [s1, s2] = [threat.randomPerturb(x, 1), threat.randomPerturb(x, 2)];
+    t.notDeepEqual(Array.from(s1.dataSync()), Array.from(s2.dataSync()), 'another seed, another start');
+    tf.dispose([s1, s2]);
+  }
+  x.dispose();
+});

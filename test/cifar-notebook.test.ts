@@ -7,8 +7,8 @@ import { atOdds, tempDir } from './helpers/cli';
 import { readCsv } from '../lib/io/csv';
 import { explorerState, openHandout, pressOnSlider, slideExplorerToZero } from './helpers/browser';
 import { opensWithItsChapter, pagesAreFull } from './helpers/handouts';
-import { CHAPTER_MODELS } from '../lib/zoo/chapter';
-import { RECIPES } from '../lib/zoo/recipes';
+import { datasetSpec } from '../lib/data/datasets';
+import { recipesOf } from '../lib/zoo/recipes';
 import { unshipped } from '../lib/zoo/zoo';
 
 let out = '';
@@ -24,7 +24,7 @@ test.serial('03-cifar10 runs on the shipped models and a MadryLab checkpoint, an
   t.true(fs.statSync(path.join(out, 'handouts', '03-cifar10.pdf')).size > 1e5, 'a PDF');
   t.is(html.match(/class="at-odds-figure"/g)?.length, 3, 'curves (l_inf, l_2), Figure 7');
   const missing = unshipped('cifar10');
-  const features = Object.values(CHAPTER_MODELS.cifar10!.features).filter((n) => !missing.includes(n)).length;
+  const features = Object.values(datasetSpec('cifar10').chapter.features).filter((n) => !missing.includes(n)).length;
   t.is(html.match(/src="data:image\/png;base64,/g)?.length, 2 + 2 * features, 'Figure 2, then a Figure 3 grid and a Figure 4 row per model, and the explorer at its start');
   t.is(html.match(/class="at-odds-explorer"/g)?.length, 1);
   t.regex(html, /on the first 24 test images \(the MadryLab model on the first 24\)/);
@@ -36,7 +36,7 @@ test.serial('03-cifar10 runs on the shipped models and a MadryLab checkpoint, an
 
   // The numbers behind the table are the shipped models' real behaviour.
   const rows = readCsv(path.join(out, '03-cifar10', 'accuracy.csv'));
-  const shipped = RECIPES.cifar10.length - missing.length;
+  const shipped = recipesOf('cifar10').length - missing.length;
   t.is(rows.length, (shipped + 1) * 12, 'every shipped model and the checkpoint, six eps for each of two threats');
   const at = (model: string, threat: string, levels: number) => rows.find((r) => r.model === model && r.threat === threat && Math.abs((r.eps as number) - levels / 255) < 1e-9)!;
   t.true((at('standard', 'linf', 0).std_acc as number) >= 0.8);

@@ -10,7 +10,7 @@ import { agreesWithNode, drawnIsOne, drawOne } from './helpers/live';
 import { initBackend } from '../lib/backend/init';
 import { batchTensors } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
-import { CHAPTER_MODELS } from '../lib/zoo/chapter';
+import { datasetSpec } from '../lib/data/datasets';
 import { loadShipped } from '../lib/zoo/zoo';
 
 let out = '';
@@ -54,7 +54,7 @@ test.serial('the 02-mnist handout in a browser: plots render, the explorer attac
     t.deepEqual(after.predictions.slice(0, 8).map((p) => p[0]), after.labels);
     // An eps that no frame was ever drawn for: the page's attack is Node's.
     await initBackend({ quiet: true });
-    const models = Object.fromEntries(await Promise.all(Object.entries(CHAPTER_MODELS.mnist!.explorer).map(async ([label, name]) => [label, (await loadShipped(name)).model] as const)));
+    const models = Object.fromEntries(await Promise.all(Object.entries(datasetSpec('mnist').chapter.explorer).map(async ([label, name]) => [label, (await loadShipped('mnist', name)).model] as const)));
     const { x } = batchTensors(await loadMnist('sample'), Array.from({ length: 24 }, (_, i) => i));
     const r = await setExplorerEps(page, 0.135);
     t.is(r.backend, 'wasm');

@@ -28,6 +28,15 @@ function checkBounds(bounds: [number, number]): void {
   if (!(bounds.length === 2 && bounds[0] < bounds[1])) throw new Error(`pixel bounds must be [min, max] with min < max, got [${bounds}]`);
 }
 
+/**
+ * TensorFlow.js seeds its random ops only with a non-zero seed and draws from Math.random() for 0
+ * (rand_util.js: `seed ? seed : Math.random()`), so the first batch's random start (seed 0) came out
+ * different on every run. It hashes the seed's string form: '0' is truthy, and any other seed hashes as before.
+ */
+function tfSeed(seed: number | undefined): number | undefined {
+  return seed === undefined ? undefined : (String(seed) as unknown as number);
+}
+
 /** Per-example l2 norms of a batch, shaped [N, 1, 1, 1] to broadcast back over it. */
 function l2Norms(t: tf.Tensor4D): tf.Tensor4D {
   return tf.sqrt(tf.sum(tf.square(t), [1, 2, 3], true)) as tf.Tensor4D;
@@ -43,7 +52,7 @@ export function linf(eps: number, bounds: [number, number] = [0, 1]): ThreatMode
       tf.clipByValue(tf.minimum(tf.maximum(xAdv, tf.sub(x, eps)), tf.add(x, eps)), bounds[0], bounds[1]) as tf.Tensor4D),
     step: (xAdv, grad, stepSize) => tf.tidy(() => tf.add(xAdv, tf.mul(tf.sign(grad), stepSize)) as tf.Tensor4D),
     randomPerturb: (x, seed) => tf.tidy(() =>
-      tf.clipByValue(tf.add(x, tf.randomUniform(x.shape, -eps, eps, 'float32', seed)), bounds[0], bounds[1]) as tf.Tensor4D),
+      tf.clipByValue(tf.add(x, tf.randomUniform(x.shape, -eps, eps, 'float32', tfSeed(seed))), bounds[0], bounds[1]) as tf.Tensor4D),
   };
 }
 
@@ -63,7 +72,7 @@ export function l2(eps: number, bounds: [number, number] = [0, 1]): ThreatModel 
       tf.add(xAdv, tf.mul(tf.div(grad, tf.add(l2Norms(grad), 1e-12)), stepSize)) as tf.Tensor4D),
     // As the robustness library does: a random direction, at distance eps.
     randomPerturb: (x, seed) => tf.tidy(() => {
-      const r = tf.randomNormal(x.shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+      const r = tf.randomNormal(x.shape, 0, 1, 'float32', tfSeed(seed)) as tf.Tensor4D;
       return tf.clipByValue(tf.add(x, tf.mul(tf.div(r, tf.add(l2Norms(r), 1e-12)), eps)), bounds[0], bounds[1]) as tf.Tensor4D;
     }),
   };

@@ -160,7 +160,7 @@ export async function loadCifar10(split: Cifar10Split, opts: FetchOptions & { li
 
 /** CIFAR-10 as a data set of the library: what the chapters, training and the explorer need to know. */
 export const CIFAR10: DatasetSpec = {
-  name: 'cifar10', title: 'CIFAR-10', shape: [32, 32, 3], classes: 10, classNames: CIFAR10_CLASSES, trainingSetSize: 50_000,
+  name: 'cifar10', title: 'CIFAR-10', shape: [32, 32, 3], classes: 10, noun: 'image', classNames: CIFAR10_CLASSES, trainingSetSize: 50_000,
   load: (split, opts) => loadCifar10(split as Cifar10Split, opts),
   epsInLevels: true,
   epsGrids: { linf: [0, 2, 4, 8, 12, 16].map((k) => k / 255), l2: [0, 0.25, 0.5, 1, 1.5, 2] },

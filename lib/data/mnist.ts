@@ -80,7 +80,7 @@ export async function loadMnist(split: MnistSplit, opts: FetchOptions & { limit?
 
 /** MNIST as a data set of the library: what the chapters, training and the explorer need to know. */
 export const MNIST: DatasetSpec = {
-  name: 'mnist', title: 'MNIST', shape: [28, 28, 1], classes: 10, trainingSetSize: 60_000,
+  name: 'mnist', title: 'MNIST', shape: [28, 28, 1], classes: 10, noun: 'digit', trainingSetSize: 60_000,
   load: (split, opts) => loadMnist(split as MnistSplit, opts),
   epsInLevels: false,
   epsGrids: { linf: [0, 0.1, 0.2, 0.3, 0.4], l2: [0, 1, 2, 3, 4] },

@@ -24,6 +24,8 @@ export interface DatasetSpec {
   /** One image: [height, width, channels]. */
   shape: [number, number, number];
   classes: number;
+  /** What one image is called in captions: 'digit', 'image'. */
+  noun: string;
   /** A name per class where it has them (CIFAR-10); class ids are shown otherwise. */
   classNames?: string[];
   /** Images in its training split: a shipped model must have seen all of them. */

@@ -1,0 +1,67 @@
+// What only one image chapter has: MNIST's Figure 1 (accuracy against the size of the training set),
+// and CIFAR-10's MadryLab ResNet-50s (a robustness-library checkpoint beside our models, and the
+// library's published numbers beside ours).
+import * as path from 'path';
+import { loadDataset } from '../data/datasets';
+import { readCsv } from '../io/csv';
+import { Classifier } from '../models/classifier';
+import { loadRobustResNet, PublishedModel, PUBLISHED_CIFAR10_MODELS } from '../models/published';
+import type { ResNet } from '../models/resnet';
+import * as figures from '../plots/chapter-figures';
+import type { Figure } from '../plots/figure';
+import { downloadProgress } from '../progress';
+import { EpsTrainPoint } from '../zoo/chapter';
+import { MNIST_TRAIN_SIZE, trainSizeSweep, TrainSizeRow } from '../zoo/train-size';
+import { modelsDir } from '../zoo/zoo';
+import type { Accuracy, ImageChapter } from './image';
+
+/**
+ * Figure 1's rows: the 15 trainings of MNIST_TRAIN_SIZE, rerun (resuming) where the profile trains, or
+ * else the CSV of our run that ships in data/models/mnist/.
+ */
+export async function trainSizeRows(ch: ImageChapter): Promise<TrainSizeRow[]> {
+  if (!ch.sizes.train) return readCsv(path.join(modelsDir(ch.spec.name), 'train-size.csv')) as TrainSizeRow[];
+  const trainSet = await loadDataset(ch.spec, 'train', { onProgress: downloadProgress(ch.onProgress) });
+  return trainSizeSweep(MNIST_TRAIN_SIZE, trainSet, ch.testSet, ch.outDir, ch.onProgress);
+}
+
+export interface Published {
+  /** The checkpoint's network under its name, or none. */
+  models: Record<string, Classifier>;
+  checkpoint: ResNet | null;
+  markdown: string;
+}
+
+/**
+ * A robustness-library CIFAR-10 checkpoint (path or URL; '' for none), loaded to stand beside our models;
+ * the markdown says what was loaded, or which checkpoints can be.
+ */
+export async function loadPublished(ch: ImageChapter, pathOrUrl: string): Promise<Published> {
+  if (!pathOrUrl) {
+    const list = PUBLISHED_CIFAR10_MODELS.map((m) => `* \`${m.name}\` (${m.threat ? `${m.threat === 'linf' ? 'ℓ∞' : 'ℓ2'} ε = ${m.threat === 'linf' ? '8/255' : m.eps}` : 'standard'}): <${m.url}>`).join('\n');
+    return {
+      models: {}, checkpoint: null,
+      markdown: `**No MadryLab checkpoint is set**, so this run shows our models only. Set \`madryCheckpoint\` in the parameters cell to a file or URL, one of:\n\n${list}\n\nand run \`npm run notebooks -- 03-cifar10 --set madryCheckpoint=<path or URL>\`. A URL is downloaded once into \`data/cache/models/\`.`,
+    };
+  }
+  const r = await loadRobustResNet(pathOrUrl, downloadProgress(ch.onProgress));
+  if (r.variant !== 'cifar' || r.classes !== ch.spec.classes) {
+    r.dispose();
+    throw new Error(`${pathOrUrl} is a ${r.variant} ResNet with ${r.classes} classes, not a ${ch.spec.title} one`);
+  }
+  const name = `MadryLab ${path.basename(pathOrUrl).replace(/\?.*$/, '').replace(/\.pt$/, '')}`;
+  return {
+    models: { [name]: r.model }, checkpoint: r,
+    markdown: `Loaded \`${pathOrUrl}\`: ResNet-50 (CIFAR variant), ${r.blocks.join('-')} bottlenecks, stem width ${r.width}.`,
+  };
+}
+
+/** Figure 7 with the robustness library's published ResNet-50s beside ours (dashed). */
+export function epsTrainFigureWithPublished(ch: ImageChapter, points: EpsTrainPoint[], published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): Figure {
+  return figures.epsTrainFigure(points, ch.testSet.n, { name: 'robustness library, ResNet-50 (published)', points: figures.publishedPoints(published) });
+}
+
+/** Ours beside the robustness library's: standard accuracy and robust accuracy at eps_train, per eps_train. */
+export function tradeoffSection(ch: ImageChapter, points: EpsTrainPoint[], acc: Accuracy, published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): string {
+  return `Ours (${ch.testSet.n} test images; robust: PGD-${acc.steps} on ${acc.n}) beside the robustness library's ResNet-50s (10,000 test images, PGD-20):\n\n${figures.tradeoffTable(points, acc.curves, published, 'robustness library')}`;
+}

@@ -1,0 +1,196 @@
+// The image chapters (02 MNIST, 03 CIFAR-10): one function per section of the argument, each taking
+// the chapter, whose data set (a DatasetSpec) is all that differs between them. A notebook cell is one
+// call; what only one chapter has (MNIST's Figure 1, CIFAR-10's MadryLab checkpoint) is a section of its own.
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { interpolationRow, largeEpsExamples, towardsEachClass } from '../attacks/large-eps';
+import { Norm, NORMS, normSymbol } from '../attacks/threat';
+import { batchTensors, ImageDataset, subset } from '../data/dataset';
+import { datasetSpec, DatasetSpec, loadDataset } from '../data/datasets';
+import type { ChapterSizes } from '../data/spec';
+import { CurveRow, robustCurves } from '../eval/accuracy';
+import { writeCsv } from '../io/csv';
+import type { Classifier } from '../models/classifier';
+import * as figures from '../plots/chapter-figures';
+import { explorerHtml } from '../plots/explorer';
+import type { Figure } from '../plots/figure';
+import { robustCurveFigure } from '../plots/robustness';
+import { downloadProgress, notebookProgress, OnProgress } from '../progress';
+import { curveModels, epsTrainPoints, EpsTrainPoint, figureModels } from '../zoo/chapter';
+import { unshipped, ZooModel, zooModels } from '../zoo/zoo';
+
+export interface ImageChapter {
+  spec: DatasetSpec;
+  /** The profile's sizes for this chapter. */
+  sizes: ChapterSizes;
+  /** Where its CSV go (outputs/<chapter>/). */
+  outDir: string;
+  zoo: Record<string, ZooModel>;
+  models: Record<string, Classifier>;
+  /** Recipes whose model is not shipped yet, left out of a quick run. */
+  missing: string[];
+  /** The profile's test split (the embedded sample in the quick profile). */
+  testSet: ImageDataset;
+  onProgress?: OnProgress;
+}
+
+/** A chapter: its data set's models (read from data/models/<dataset>/, or trained in the full profile) and its test images. */
+export async function openChapter(dataset: string, opts: { profile: string; outDir: string; onProgress?: OnProgress }): Promise<ImageChapter> {
+  const spec = datasetSpec(dataset);
+  const sizes = spec.profiles[opts.profile as keyof DatasetSpec['profiles']];
+  if (!sizes) throw new Error(`profile must be one of ${Object.keys(spec.profiles).join(', ')}, got '${opts.profile}'`);
+  const onProgress = opts.onProgress ?? notebookProgress();
+  const load = (split: string) => loadDataset(spec, split, { onProgress: downloadProgress(onProgress) });
+  const trainSet = sizes.train ? await load('train') : null;
+  const zoo = await zooModels(spec.name, { train: trainSet ? { data: trainSet, dir: path.join(opts.outDir, 'models') } : undefined, onProgress, skipUnshipped: true });
+  const models = Object.fromEntries(Object.entries(zoo).map(([name, z]) => [name, z.model as Classifier]));
+  return { spec, sizes, outDir: opts.outDir, zoo, models, missing: sizes.train ? [] : unshipped(spec.name), testSet: await load(sizes.testSplit), onProgress };
+}
+
+/** The models table: architecture, protocol, epochs, time and last training accuracy of each. */
+export function modelsSection(ch: ImageChapter): string {
+  const where = ch.sizes.train ? 'Trained now (full profile)' : `Read from \`data/models/${ch.spec.name}/\``;
+  const table = figures.modelsTable(Object.fromEntries(Object.entries(ch.zoo).map(([name, z]) => [name, z.record])));
+  const missing = ch.missing.length ? `\n\n**Not shipped yet**, so left out of this run: ${ch.missing.join(', ')} (train one with \`npm run train -- --dataset ${ch.spec.name} --recipe NAME\`).` : '';
+  return `${where}:\n\n${table}${missing}`;
+}
+
+export interface Accuracy {
+  curves: (CurveRow & { model: string })[];
+  steps: number;
+  /** Test images attacked. */
+  n: number;
+  /** Test images attacked for the extra models (a MadryLab ResNet-50 costs 60 times a ResNet-9). */
+  extraN?: number;
+  extraModels: string[];
+}
+
+/**
+ * Standard and robust accuracy of every model on the first `attackImages` test images, PGD with a
+ * random start at each eps of the data set's grids (both norms); written to accuracy.csv. `extra`
+ * models (a published checkpoint) join on their own, smaller subset.
+ */
+export async function measureAccuracy(ch: ImageChapter, opts: { attackImages?: number; pgdSteps?: number; extra?: { models: Record<string, Classifier>; images: number } } = {}): Promise<Accuracy> {
+  const steps = opts.pgdSteps || ch.sizes.pgdSteps;
+  const attackSet = subset(ch.testSet, 0, Math.min(opts.attackImages || ch.sizes.attackImages, ch.testSet.n));
+  const grids = ch.spec.epsGrids;
+  const curves = await robustCurves(ch.models, attackSet, { grids, steps, onProgress: ch.onProgress });
+  const extraModels = Object.keys(opts.extra?.models ?? {});
+  let extraN: number | undefined;
+  if (opts.extra && extraModels.length) {
+    const extraSet = subset(ch.testSet, 0, Math.min(opts.extra.images, attackSet.n));
+    curves.push(...await robustCurves(opts.extra.models, extraSet, { grids, steps, onProgress: ch.onProgress }));
+    extraN = extraSet.n;
+  }
+  writeCsv(path.join(ch.outDir, 'accuracy.csv'), curves);
+  return { curves, steps, n: attackSet.n, extraN, extraModels };
+}
+
+/** The accuracy table, with what was measured on what. */
+export function accuracySection(acc: Accuracy): string {
+  const extra = acc.extraN !== undefined ? ` (the MadryLab model on the first ${acc.extraN})` : '';
+  return `PGD-${acc.steps} with a random start, on the first ${acc.n} test images${extra}:\n\n${figures.accuracyTable(acc.curves)}`;
+}
+
+/** One figure per threat: the models outside the eps_train grid, and the grid's standard model with those trained against that threat. */
+export function robustCurveFigures(ch: ImageChapter, acc: Accuracy): Figure[] {
+  return NORMS.map((threat: Norm) => {
+    const pick = [...curveModels(ch.spec.name, threat), ...acc.extraModels];
+    return robustCurveFigure(acc.curves.filter((r) => r.threat === threat && pick.includes(r.model)),
+      { title: `Robust accuracy under ${normSymbol(threat)} PGD-${acc.steps} (${acc.n} test images)` });
+  });
+}
+
+/** Figure 7's points: each grid model's standard accuracy on the test images at its eps_train; written to std_vs_eps_train.csv. */
+export async function measureEpsTrain(ch: ImageChapter): Promise<EpsTrainPoint[]> {
+  const points = await epsTrainPoints(ch.spec.name, ch.models, ch.testSet);
+  writeCsv(path.join(ch.outDir, 'std_vs_eps_train.csv'), points);
+  return points;
+}
+
+/** Test images by index, as tensors: x [N, H, W, C] in [0, 1] and labels [N]. */
+export function testImages(ch: ImageChapter, indices: number[]): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  return batchTensors(ch.testSet, indices);
+}
+
+/** The models of Figures 2-4, under their labels (and any extra, such as a MadryLab checkpoint). */
+export function featureModels(ch: ImageChapter, extra: Record<string, Classifier> = {}): Record<string, Classifier> {
+  return { ...figureModels(ch.spec.name, 'features', ch.models), ...extra };
+}
+
+/** Figure 2: the first `count` test images and each model's loss gradient. */
+export async function gradientsFigure(ch: ImageChapter, count: number, extra: Record<string, Classifier> = {}): Promise<Buffer> {
+  const { x, y } = testImages(ch, Array.from({ length: Math.min(count, ch.testSet.n) }, (_, i) => i));
+  try {
+    return await figures.gradientsGrid(x, y, featureModels(ch, extra), { what: ch.spec.noun });
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+export interface LargeEps {
+  /** The test images, each repeated once per class, and the class each copy is pushed towards. */
+  x: tf.Tensor4D;
+  targets: tf.Tensor1D;
+  /** Each model's large-eps examples of x. */
+  examples: Record<string, tf.Tensor4D>;
+  labels: number[];
+  eps: number;
+  steps: number;
+}
+
+/**
+ * Figure 3's examples: each of the test images `indices` towards every class, by targeted l2 PGD with a
+ * budget far beyond training (`eps`, `steps` steps of 2.5 eps / steps), against each feature model.
+ */
+export function largeEpsAttack(ch: ImageChapter, indices: number[], opts: { eps: number; steps: number }): LargeEps {
+  const some = testImages(ch, indices);
+  const batch = towardsEachClass(some.x, ch.spec.classes);
+  const examples = Object.fromEntries(Object.entries(featureModels(ch)).map(([name, m]) =>
+    [name, largeEpsExamples(m, batch.x, batch.targets, { threat: 'l2', eps: opts.eps, steps: opts.steps })]));
+  const labels = Array.from(some.y.dataSync());
+  tf.dispose([some.x, some.y]);
+  return { x: batch.x, targets: batch.targets, examples, labels, eps: opts.eps, steps: opts.steps };
+}
+
+/** Figure 3: one grid per model, each image (row) towards each class (column), with the model's prediction. */
+export async function largeEpsFigures(ch: ImageChapter, large: LargeEps): Promise<Buffer[]> {
+  const targets = Array.from(large.targets.dataSync());
+  const grids: Buffer[] = [];
+  for (const [name, m] of Object.entries(featureModels(ch))) {
+    grids.push(await figures.largeEpsGrid(large.examples[name], targets, m,
+      `${name} model: targeted ℓ2 PGD, ε ${large.eps}, ${large.steps} steps (${large.labels.length} test ${ch.spec.noun}s × ${ch.spec.classes} targets)`, { classNames: ch.spec.classNames }));
+  }
+  return grids;
+}
+
+/** Figure 4: for each model, the frames from image `image` of Figure 3 to its example towards `target`. */
+export async function interpolationFigures(ch: ImageChapter, large: LargeEps, opts: { image: number; target: number; frames: number }): Promise<Buffer[]> {
+  const row = opts.image * ch.spec.classes + opts.target;
+  const cls = (c: number) => ch.spec.classNames?.[c] ?? String(c);
+  const grids: Buffer[] = [];
+  for (const [name, m] of Object.entries(featureModels(ch))) {
+    const frames = interpolationRow(large.x, large.examples[name], row, opts.frames);
+    const title = `${name} model: a test ${ch.spec.noun} of class ${cls(large.labels[opts.image])} towards ${cls(opts.target)}, ${opts.frames} frames`;
+    grids.push(await figures.interpolationGrid(frames, m, title, { classNames: ch.spec.classNames, cols: Math.ceil(opts.frames / 2) }));
+    frames.dispose();
+  }
+  return grids;
+}
+
+/**
+ * The epsilon explorer: the first `images` test images offered, the data set's explorer pair attacked
+ * live in the page from l_inf `eps` (PGD-20).
+ */
+export async function explorerSection(ch: ImageChapter, opts: { images: number; eps: number }): Promise<string> {
+  const n = Math.min(opts.images, ch.testSet.n);
+  const strip = testImages(ch, Array.from({ length: n }, (_, i) => i));
+  try {
+    return await explorerHtml(figureModels(ch.spec.name, 'explorer', ch.models), strip.x, strip.y, {
+      threat: 'linf', eps: opts.eps, steps: 20, classNames: ch.spec.classNames, ranges: ch.spec.explorer.ranges,
+      title: `PGD against each model, live in this page (${n} test ${ch.spec.noun}s to choose from)`,
+    });
+  } finally {
+    tf.dispose([strip.x, strip.y]);
+  }
+}
