@@ -2,58 +2,13 @@
 // are drawn by the plotly extension on their own, after a page reload too, and the same chapter open
 // twice side by side draws every figure in both.
 import test from 'ava';
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import puppeteer, { Page } from 'puppeteer-core';
 import { chromiumFlags, findChromium } from '../lib/handouts/chromium';
-import { jupyterEnv } from '../lib/setup/jupyter';
-import { venvBin } from '../lib/paths';
 import { atOdds, tempDir } from './helpers/cli';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startLab(root: string): Promise<{ lab: ChildProcess; url: string }> {
-  const port = await freePort();
-  const lab = spawn(venvBin('jupyter'), ['lab', '--no-browser', `--port=${port}`, '--ip=127.0.0.1', '--allow-root', `--notebook-dir=${root}`,
-    '--ServerApp.token=', '--ServerApp.password=', '--ServerApp.disable_check_xsrf=True', '--LabApp.expose_app_in_browser=True', `--LabApp.workspaces_dir=${tempDir('lab-workspaces')}`], { env: jupyterEnv(root), stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  lab.stderr!.on('data', (d) => { log += d; });
-  for (const t0 = Date.now(); !log.includes('is running at'); await new Promise((r) => setTimeout(r, 200))) {
-    if (Date.now() - t0 > 60_000 || lab.exitCode !== null) throw new Error(`JupyterLab did not start:\n${log}`);
-  }
-  return { lab, url: `http://127.0.0.1:${port}` };
-}
-
-/**
- * The drawn height of every plotly figure in a notebook panel: scrolled through from top to bottom,
- * since Lab renders only what comes near the view.
- */
-async function figureHeights(page: Page, panel = '.jp-NotebookPanel'): Promise<number[]> {
-  await page.evaluate((sel) => { (window as unknown as { seen: Map<Element, number> }).seen = new Map(); document.querySelector(sel)!.querySelector('.jp-WindowedPanel-outer')!.scrollTop = 0; }, panel);
-  for (let step = 0; step < 200; step++) {
-    await new Promise((r) => setTimeout(r, 250));
-    const atEnd = await page.evaluate((sel) => {
-      const root = document.querySelector(sel)!;
-      const seen = (window as unknown as { seen: Map<Element, number> }).seen;
-      root.querySelectorAll('.js-plotly-plot').forEach((f) => { if (f.querySelector('.main-svg')) seen.set(f, (f as HTMLElement).offsetHeight); });
-      const scroller = root.querySelector('.jp-WindowedPanel-outer')!;
-      if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2) return true;
-      scroller.scrollTop += scroller.clientHeight / 2;
-      return false;
-    }, panel);
-    if (atEnd) break;
-  }
-  return page.evaluate(() => [...(window as unknown as { seen: Map<Element, number> }).seen.values()]);
-}
+import { figureHeights, freePort, inLab, settled, startLab } from './helpers/lab';
 
 test.serial('JupyterLab draws every figure of an executed chapter, again after a reload, and in two copies side by side', async (t) => {
   const out = tempDir('lab');
@@ -94,23 +49,6 @@ test.serial('JupyterLab draws every figure of an executed chapter, again after a
     lab.kill();
   }
 });
-
-interface LabApp { commands: { execute(c: string, a?: object): Promise<unknown> }; shell: { currentWidget: any } }
-
-/** Runs `fn` in the page with JupyterLab's application object. */
-function inLab<T>(page: Page, fn: (app: LabApp, ...args: any[]) => T | Promise<T>, ...args: unknown[]): Promise<T> {
-  return page.evaluate(`(${fn.toString()})(window.jupyterapp, ...${JSON.stringify(args)})`) as Promise<T>;
-}
-
-/** Waits until the current notebook's kernel is idle with nothing queued. */
-async function settled(page: Page, timeout = 240_000): Promise<void> {
-  await page.waitForFunction(() => {
-    const panel = (window as any).jupyterapp.shell.currentWidget;
-    const kernel = panel?.sessionContext?.session?.kernel;
-    return kernel && kernel.status === 'idle' && !(panel.content.widgets as any[]).some((c) => c.model.type === 'code' && c.promptNode?.textContent?.includes('*'));
-  }, { timeout, polling: 500 });
-}
-
 
 /**
  * A chapter of notebooks/ opened in a JupyterLab of its own (a fresh folder holding a copy of it),

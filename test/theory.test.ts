@@ -137,8 +137,12 @@ test('the live figures: classifiers by their angle, the figure at the sliders\' 
   await t.throwsAsync(liveTheoryHtml({ kind: 'tradeoff', params: { ...params, p: 1.2 }, epsInEta: 2 }), { message: /p must be a number in \[0.5, 1\], got 1.2/ });
   await t.throwsAsync(liveTheoryHtml({ kind: 'tradeoff', params, epsInEta: -1 }), { message: /epsInEta must be a number >= 0, got -1/ });
   // A classifier's name goes into the page as data, never as markup.
-  const html = await liveTheoryHtml({ kind: 'accuracy', params, epsInEta: 0, thetas: { '</script><b>x': 0.5 } });
+  const html = await liveTheoryHtml({ kind: 'accuracy', params, epsInEta: 0, thetas: { '</script><b>x': 0.5, robust: 0 } });
   t.regex(html, /class="at-odds-theory"/);
   t.false(html.includes('</script><b>x'), 'no way out of its <script>');
   t.regex(html, /\\u003c\/script>\\u003cb>x/);
+  // Its starting state as a picture, for a page that runs no script; the names in its legend are text.
+  const svg = Buffer.from(html.match(/<img class="ao-theory-static"[^>]* src="data:image\/svg\+xml;base64,([^"]+)"/)![1], 'base64').toString();
+  t.regex(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="900" height="420"/);
+  t.true(svg.includes('>x: closed form</text>') && !svg.includes('<b>') && !svg.includes('script'), 'tags in a name are plotly markup: left out, as text');
 });

@@ -7,6 +7,7 @@ import { jupyterEnv, jupyterReady } from '../setup/jupyter';
 import { findChromium, printToPdf } from '../handouts/chromium';
 import { PROFILE_NAMES } from '../profile';
 import { writeFileAtomic } from '../io/atomic';
+import { RUNNER_ENV } from '../plots/figure';
 
 
 export interface NotebookRun {
@@ -54,7 +55,8 @@ export async function runNotebooks(opts: NotebookRun): Promise<number> {
   if (!jupyterReady()) throw new Error('Jupyter is not set up in .venv: run `npm run setup` first');
 
   const out = path.resolve(opts.out ?? OUTPUTS);
-  const env = jupyterEnv(out);
+  // The kernels know that they run a notebook once for its handout: shared page code is carried once (lib/plots/figure.ts).
+  const env = { ...jupyterEnv(out), [RUNNER_ENV]: '1' };
   const chromium = findChromium();
   const sets = opts.profile ? [`profile=${opts.profile}`, ...opts.sets] : opts.sets;
   const summary: string[] = [];
@@ -148,7 +150,8 @@ export function openLab(args: string[]): Promise<number> {
     // Localhost only; as root (a container, a lab machine) Jupyter refuses to start without --allow-root.
     const root = process.getuid?.() === 0 && !args.includes('--allow-root') ? ['--allow-root'] : [];
     const ip = args.some((a) => a.startsWith('--ip')) ? [] : ['--ip=127.0.0.1'];
-    const p = spawn(venvBin('jupyter'), ['lab', `--notebook-dir=${ROOT}`, ...ip, ...root, ...args], { stdio: 'inherit', env: jupyterEnv(OUTPUTS) });
+    // A person's kernels, not the runner's: every live output carries what it draws with (lib/plots/figure.ts).
+    const p = spawn(venvBin('jupyter'), ['lab', `--notebook-dir=${ROOT}`, ...ip, ...root, ...args], { stdio: 'inherit', env: { ...jupyterEnv(OUTPUTS), [RUNNER_ENV]: '' } });
     p.on('error', reject);
     p.on('close', (code) => resolve(code ?? 1));
   });

@@ -62,6 +62,9 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
     controls.append(label);
   }
   root.querySelector('.ao-theory-placeholder')?.remove();
+  // The picture drawn in Node gives way to the live figure (it stays where no script runs).
+  const still = root.querySelector<HTMLElement>('.ao-theory-static');
+  if (still) still.style.display = 'none';
   root.append(controls, div);
   draw();
   // JupyterLab resizes its panels without a window resize, which is all plotly's `responsive` hears.

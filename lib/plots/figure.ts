@@ -31,14 +31,35 @@ export function plotlyBundleHtml(): string {
 }
 
 let carried = false;
+let carriedLive = false;
+
+/**
+ * Set by the notebook runner for the kernels it starts: a notebook executed once, top to bottom, for its
+ * handout, where one copy of plotly.js serves every figure. A kernel without it serves a person (JupyterLab,
+ * VS Code), who runs cells again, in any order, and saves: there an output that once carried plotly.js may
+ * be replaced by one that does not, and after a reload the page would have none.
+ */
+export const RUNNER_ENV = 'AT_ODDS_RUNNER';
 
 /**
  * The bundle for the first HTML output of this process that needs it, then '': a notebook's handout
- * holds it once, and in JupyterLab the first figure output brings it for the later ones.
+ * holds it once (show()'s figures in a handout; JupyterLab draws them with plotly's extension instead).
  */
 export function plotlyOnce(): string {
   if (carried) return '';
   carried = true;
+  return plotlyBundleHtml();
+}
+
+/**
+ * The bundle for a live figure's output, whose script draws with plotly.js: in a kernel a person uses,
+ * every live output carries it (the page unpacks it once), so that each draws after any re-run, save and
+ * reload, whichever outputs are left; under the runner, the first live output carries it for the others.
+ * JupyterLab renders show()'s plotly mimetype, never its HTML, so a bundle carried there does not count.
+ */
+export function plotlyForLive(): string {
+  if (carriedLive && process.env[RUNNER_ENV]) return '';
+  carried = carriedLive = true;
   return plotlyBundleHtml();
 }
 

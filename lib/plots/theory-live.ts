@@ -3,10 +3,15 @@
 import * as crypto from 'crypto';
 import { checkEps, checkParams } from '../theory/params';
 import { liveBundle, UNPACK_SCRIPT } from '../live/bundle';
-import { plotlyOnce } from './figure';
-import { classifierAngle, LiveTheoryData } from './theory-figures';
+import { plotlyForLive } from './figure';
+import { figureSvg } from './svg';
+import { classifierAngle, LiveTheoryData, theoryFigure } from './theory-figures';
 
-/** One live figure as a self-contained HTML fragment (plotly.js comes with the first figure of a notebook). */
+/**
+ * One live figure as a self-contained HTML fragment: its data, the page code, plotly.js (see
+ * plotlyForLive) and a picture of its starting state, drawn here, which stays where no script runs (an
+ * untrusted notebook, a viewer) and gives way to the live figure where one does.
+ */
 export async function liveTheoryHtml(data: LiveTheoryData): Promise<string> {
   checkParams(data.params);
   checkEps(data.epsInEta, 'epsInEta');
@@ -14,22 +19,37 @@ export async function liveTheoryHtml(data: LiveTheoryData): Promise<string> {
   const bundle = await liveBundle('theory');
   const hash = crypto.createHash('sha1').update(bundle).digest('hex').slice(0, 12);
   const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
-  return `${plotlyOnce()}<div class="at-odds-theory" data-state="static" style="max-width:900px">
-<div class="ao-theory-placeholder" style="font:12px sans-serif;color:#555">Drawing the figure: its closed forms run in this page.</div>
+  const picture = Buffer.from(figureSvg(theoryFigure(data, data.params, data.epsInEta))).toString('base64');
+  return `${plotlyForLive()}<div class="at-odds-theory" data-state="static" style="max-width:900px">
+<img class="ao-theory-static" alt="the figure at the parameters the notebook ran with" src="data:image/svg+xml;base64,${picture}" style="display:block;width:100%;max-width:900px;height:auto">
+<div class="ao-theory-placeholder" style="font:12px sans-serif;color:#555">The figure at the parameters the notebook ran with. Where scripts run (JupyterLab, the handout in a browser) it is drawn live from its closed forms, with sliders for p, d, η and ε.</div>
 <script type="application/json" class="ao-data">${json(data)}</script>
 <script type="application/json" class="ao-bundle" data-hash="${hash}">${json(bundle)}</script>
 <script>(function () {
   var root = document.currentScript && document.currentScript.closest('.at-odds-theory');
   if (!root) return;
   ${UNPACK_SCRIPT}
-  // plotly.js arrives with the first figure of the page, maybe in another output.
+  var note = root.querySelector('.ao-theory-placeholder');
+  // plotly.js comes with this output, or under the runner with the chapter's first live figure.
   var plotly = new Promise(function (resolve) {
-    (function wait() { if (window.Plotly) resolve(window.Plotly); else if (window.atOddsPlotly) window.atOddsPlotly.then(resolve); else setTimeout(wait, 30); })();
+    var t0 = Date.now();
+    (function wait() {
+      if (window.Plotly) resolve(window.Plotly);
+      else if (window.atOddsPlotly) window.atOddsPlotly.then(resolve);
+      else {
+        if (Date.now() - t0 > 15000) note.textContent = 'The figure at the parameters the notebook ran with: plotly.js, which draws it live, came with an output of this notebook that is gone. Run this cell again to draw it live.';
+        setTimeout(wait, 50);
+      }
+    })();
   });
   var bundle = root.querySelector('.ao-bundle');
   var code = window.atOddsUnpack('atOddsTheory_' + bundle.dataset.hash, JSON.parse(bundle.textContent), function () { return window.atOddsTheory; });
   Promise.all([plotly, code]).then(function (r) { r[1].theory(root, JSON.parse(root.querySelector('.ao-data').textContent), r[0]); })
-    .catch(function (e) { root.querySelector('.ao-theory-placeholder').textContent = 'This figure could not start here: ' + (e && e.message ? e.message : e); root.dataset.state = 'failed'; });
+    .catch(function (e) {
+      root.querySelector('.ao-theory-static').style.display = 'block';
+      note.textContent = 'This figure could not start here (' + (e && e.message ? e.message : e) + '): the picture shows it at the parameters the notebook ran with.';
+      root.dataset.state = 'failed';
+    });
 })();</script>
 </div>`;
 }
