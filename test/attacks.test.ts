@@ -6,7 +6,7 @@ import { linf, l2 } from '../lib/attacks/threat';
 import { attackCrossEntropy, crossEntropy, fgsm, pgd, pgdSteps } from '../lib/attacks/pgd';
 import { attackSpec, fgsmSpec, scaledAttack } from '../lib/attacks/spec';
 import { interpolate, largeEpsExamples } from '../lib/attacks/large-eps';
-import { mnistCnn } from '../lib/models/mnist';
+import { madryCnn } from '../lib/models/cnn';
 import { seededRng } from '../lib/random';
 import { robustCurve } from '../lib/eval/accuracy';
 import { robustCurveFigure } from '../lib/plots/robustness';
@@ -61,7 +61,7 @@ test('l_2 PGD on a linear model reaches the analytic worst case eps * ||w||_2', 
 });
 
 test('every iterate stays in the eps-ball and the pixel range', (t) => {
-  const model = mnistCnn('small', 1);
+  const model = madryCnn('small', 1);
   const rng = seededRng(4);
   // Pixels at 0 and 1 as MNIST has them, so that the pixel range does bind.
   const x = tf.tensor4d(Float32Array.from({ length: 8 * 28 * 28 }, () => (rng.uniform() < 0.5 ? 0 : rng.uniform() < 0.5 ? 1 : rng.uniform())), [8, 28, 28, 1]);
@@ -89,7 +89,7 @@ function meanLoss(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D): number
 }
 
 test('the loss rises with more PGD steps, and more restarts are never worse per example', (t) => {
-  const model = mnistCnn('small', 2);
+  const model = madryCnn('small', 2);
   const rng = seededRng(5);
   const x = tf.tensor4d(Float32Array.from({ length: 16 * 28 * 28 }, () => rng.uniform()), [16, 28, 28, 1]);
   const y = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32');
@@ -120,7 +120,7 @@ test('the loss rises with more PGD steps, and more restarts are never worse per 
 });
 
 test('a targeted attack raises the target class', (t) => {
-  const model = mnistCnn('small', 3);
+  const model = madryCnn('small', 3);
   const rng = seededRng(6);
   const x = tf.tensor4d(Float32Array.from({ length: 10 * 28 * 28 }, () => rng.uniform()), [10, 28, 28, 1]);
   const y = tf.tensor1d(Array.from({ length: 10 }, (_, i) => i), 'int32');
@@ -186,7 +186,7 @@ test('the attack loss: cross-entropy, with a gradient scaled per example that su
 });
 
 test('PGD one step at a time: the same x_adv, a yield per step, and nothing left when dropped half-way', (t) => {
-  const model = mnistCnn('small', 4);
+  const model = madryCnn('small', 4);
   const x = tf.fill([2, 28, 28, 1], 0.5) as tf.Tensor4D;
   const y = tf.tensor1d([1, 2], 'int32');
   const opts = { threat: 'linf' as const, eps: 0.1, steps: 4, stepSize: 0.05, restarts: 2, seed: 3 };
@@ -211,7 +211,7 @@ test('PGD one step at a time: the same x_adv, a yield per step, and nothing left
 });
 
 test('an attack leaks no tensors: only x_adv survives', (t) => {
-  const model = mnistCnn('small', 4);
+  const model = madryCnn('small', 4);
   const x = tf.fill([4, 28, 28, 1], 0.5) as tf.Tensor4D;
   const y = tf.tensor1d([1, 2, 3, 4], 'int32');
   const before = tf.memory().numTensors;
@@ -222,7 +222,7 @@ test('an attack leaks no tensors: only x_adv survives', (t) => {
 });
 
 test('bad arguments get clear errors', (t) => {
-  const model = mnistCnn('small', 5);
+  const model = madryCnn('small', 5);
   const x = tf.fill([2, 28, 28, 1], 0.5) as tf.Tensor4D;
   const y = tf.tensor1d([1, 2], 'int32');
   const base = { eps: 0.1, steps: 2, stepSize: 0.05 };
@@ -247,7 +247,7 @@ test('bad arguments get clear errors', (t) => {
 });
 
 test('a robust-accuracy curve starts at the standard accuracy and falls with eps', async (t) => {
-  const model = mnistCnn('small', 6);
+  const model = madryCnn('small', 6);
   const data = await loadMnist('sample', { limit: 60 });
   const rows = await robustCurve(model, data, { threat: 'l2', epsList: [0, 0.5, 1, 3], steps: 5 });
   t.is(rows[0].robust_acc, rows[0].std_acc);
@@ -277,7 +277,7 @@ test('an attack is a value: built once with its defaults, checked, unchanged thr
 });
 
 test('a target class in the spec is the same attack as that class for every example', (t) => {
-  const model = mnistCnn('small', 4);
+  const model = madryCnn('small', 4);
   const rng = seededRng(8);
   const x = tf.tensor4d(Float32Array.from({ length: 3 * 28 * 28 }, () => rng.uniform()), [3, 28, 28, 1]);
   const y = tf.tensor1d([0, 1, 2], 'int32');

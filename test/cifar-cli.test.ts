@@ -71,7 +71,7 @@ test('CIFAR command lines get clear errors, and every command has --help', (t) =
 test.serial('the CIFAR-10 recipes train through the same zoo as MNIST\'s, resume instead of retraining, and ship only whole runs', async (t) => {
   await initBackend({ quiet: true });
   const r = recipe('cifar10', 'standard');
-  t.regex(recipeFlags(r), /^--dataset cifar10 --model resnet9 --width 16 --epochs 24 --optimizer sgd --lr 0\.2 --lr-knots 0:0,5:1,24:0 --momentum 0\.9 --nesterov --weight-decay 0\.0005 --augment --batch-size 128 --seed 0$/);
+  t.regex(recipeFlags('cifar10', r), /^--dataset cifar10 --model resnet9 --width 16 --epochs 24 --optimizer sgd --lr 0\.2 --lr-knots 0:0,5:1,24:0 --momentum 0\.9 --nesterov --weight-decay 0\.0005 --augment --batch-size 128 --seed 0$/);
   const few = subset(await loadCifar10('sample'), 0, 128); // one batch an epoch
   const out = tempDir('cifar-zoo');
   const first = await trainRecipe('cifar10', 'standard', few, out);

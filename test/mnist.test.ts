@@ -10,7 +10,7 @@ import { evaluate } from '../lib/eval/accuracy';
 import { fromFloat16Bits, toFloat16Bits } from '../lib/io/float16';
 import { readCsv } from '../lib/io/csv';
 import { loadModel, saveModel } from '../lib/models/io';
-import { mnistCnn } from '../lib/models/mnist';
+import { madryCnn } from '../lib/models/cnn';
 import { loadShipped, modelsDir, shipRun, trainRecipe } from '../lib/zoo/zoo';
 import * as zlib from 'zlib';
 import { explorerData } from '../lib/plots/explorer';
@@ -39,7 +39,7 @@ test('float16 encoding rounds to the nearest half, ties to even, with subnormals
 });
 
 test('a model saved as float16 takes half the bytes and loads with weights within half-precision rounding', async (t) => {
-  const model = mnistCnn('small', 3);
+  const model = madryCnn('small', 3);
   const [full, half] = [tempDir('f32'), tempDir('f16')];
   await saveModel(model, full);
   await saveModel(model, half, { float16: true });
@@ -91,7 +91,7 @@ test('every recipe has its model in data/models/mnist, trained as the recipe say
     bytes += fs.statSync(path.join(dir, 'weights.bin')).size;
   }
   t.true(bytes < 30e6, `${bytes} bytes`);
-  t.regex(recipeFlags(MNIST_RECIPES.find((r) => r.name === 'linf-0.3')!), /--model madry --epochs 10 --threat linf --eps 0\.3 --steps 10 --step-size 0\.03 --optimizer adam --lr 0\.0003 --milestones 8/);
+  t.regex(recipeFlags('mnist', MNIST_RECIPES.find((r) => r.name === 'linf-0.3')!), /--model madry --epochs 10 --threat linf --eps 0\.3 --steps 10 --step-size 0\.03 --optimizer adam --lr 0\.0003 --milestones 8/);
 });
 
 test('the shipped models: standard is accurate and not robust, l_inf 0.3 is robust (embedded test digits)', async (t) => {
@@ -156,7 +156,7 @@ test('Figure 1 sweep: one row per (size, eps_train), epochs = images seen / size
 test.serial('the epsilon explorer carries its models, images and starting state into the page', async (t) => {
   const digits = await loadMnist('sample');
   const { x, y } = batchTensors(digits, [0, 1, 2]);
-  const model = mnistCnn('small', 5);
+  const model = madryCnn('small', 5);
   const held = tf.memory().numTensors;
   const data = await explorerData({ a: model, b: model }, x, y, { eps: 0.1, steps: 3 });
   t.is(tf.memory().numTensors, held, 'no tensor left behind');

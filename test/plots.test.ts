@@ -8,7 +8,7 @@ import { figureHtml, plotlyBundleHtml } from '../lib/plots/figure';
 import { imageGrid } from '../lib/plots/grid';
 import * as tf from '@tensorflow/tfjs';
 import { explorerHtml } from '../lib/plots/explorer';
-import { mnistCnn } from '../lib/models/mnist';
+import { madryCnn } from '../lib/models/cnn';
 import { initBackend } from '../lib/backend/init';
 import { openHandout } from './helpers/browser';
 import { tempDir } from './helpers/cli';
@@ -59,7 +59,7 @@ test('CSV round-trips typed rows, atomically', (t) => {
 test('the same figure and the same explorer open twice on a page (a notebook beside its executed copy) each draw into their own place', async (t) => {
   const fig = figureHtml({ data: [{ x: [0, 1, 2], y: [1, 0.5, 0.2], mode: 'lines+markers' }], layout: { title: { text: 'twice' } } });
   await initBackend({ quiet: true });
-  const model = mnistCnn('small', 3);
+  const model = madryCnn('small', 3);
   const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
   const y = tf.tensor1d([3, 5], 'int32');
   const explorer = await explorerHtml({ m: model }, x, y, { eps: 0.1, steps: 2 });

@@ -8,7 +8,7 @@ import { atOdds, tempDir } from './helpers/cli';
 import { initBackend } from '../lib/backend/init';
 import { architecture } from '../lib/models/architectures';
 import { recipeFromFlags } from '../lib/cli/train';
-import { protocolDifferences, recipe, recipeDataset, recipeFlags, recipesOf } from '../lib/zoo/recipes';
+import { protocolDifferences, recipe, recipeFlags, recipesOf } from '../lib/zoo/recipes';
 import { recipeOptions, shipRun } from '../lib/zoo/zoo';
 import { saveCheckpoint } from '../lib/train/checkpoint';
 import { makeOptimizer, optimizerState } from '../lib/train/optimizer';
@@ -22,10 +22,10 @@ test('every recipe is the flags that npm run train prints for it, read back', (t
   for (const dataset of datasetNames()) {
     for (const r of recipesOf(dataset)) {
       // The printed command, read back the way the shell hands it to npm run train.
-      const words = recipeFlags(r).split(' ');
+      const words = recipeFlags(dataset, r).split(' ');
       const flags = Object.fromEntries(words.flatMap((w, i) => (w.startsWith('--') ? [[w.slice(2), words[i + 1]?.startsWith('--') || i + 1 === words.length ? true : words[i + 1]]] : [])));
       delete flags.dataset;
-      t.deepEqual(protocolDifferences(r, recipeFromFlags(datasetSpec(recipeDataset(r)), flags), ['recipe', 'flags']), [], `${dataset} ${r.name}`);
+      t.deepEqual(protocolDifferences(r, recipeFromFlags(datasetSpec(dataset), flags), ['recipe', 'flags']), [], `${dataset} ${r.name}`);
     }
   }
 });

@@ -122,7 +122,7 @@ test.serial('a training step with the fast layers leaks nothing, and a saved Res
   t.is(architecture('resnet9-16').build(0).countParams(), 410_544 + 4 * 560 + 1_280, 'ResNet-9 at width 16: convolutions, 560 batch-norm channels (4 numbers each), head');
   t.true(/ResNet-9, width 16 \(0\.4M\)/.test(architecture('resnet9-16').description));
   t.throws(() => architecture('resnet9-0'), { message: /unknown architecture 'resnet9-0'/ });
-  t.throws(() => resnet9(16, { inputSize: 30 }), { message: /input size must be a multiple of 8, got 30/ });
+  t.throws(() => resnet9(16, { inputSize: 30 }), { message: /input must be square with a side that is a multiple of 8, got 30x30/ });
   tf.dispose([x, y]);
   model.dispose();
   back.dispose();

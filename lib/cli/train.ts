@@ -4,7 +4,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { initBackend } from '../backend/init';
 import { CROPS_AND_FLIPS } from '../data/augment';
-import { datasetNames, datasetSpec, DatasetSpec, loadDataset } from '../data/datasets';
+import { datasetNames, datasetsTraining, datasetSpec, DatasetSpec, loadDataset } from '../data/datasets';
 import { writeFileAtomic } from '../io/atomic';
 import { readJsonFile } from '../io/json';
 import { architecture } from '../models/architectures';
@@ -12,7 +12,7 @@ import { hasCheckpoint } from '../train/checkpoint';
 import { AdversarialSpec, adversarialSpec, train } from '../train/loop';
 import { OptimizerSpec } from '../train/optimizer';
 import { attackSpec, fgsmSpec } from '../attacks/spec';
-import { recipe as findRecipe, protocolDifferences, Recipe, recipeDataset, recipeOfRun, RunConfig } from '../zoo/recipes';
+import { recipe as findRecipe, protocolDifferences, Recipe, recipeOfRun, RunConfig } from '../zoo/recipes';
 import { recipeOptions } from '../zoo/zoo';
 import { downloadProgress, terminalProgress } from '../progress';
 import { count, int, num } from './args';
@@ -51,7 +51,10 @@ function architectureFromFlags(dataset: DatasetSpec, s: Record<string, string | 
   } catch {
     throw new Error(`unknown ${dataset.title} architecture '${s.model}': use ${dataset.architectures.choices}`);
   }
-  if (arch.dataset !== dataset.name) throw new Error(`--model ${s.model} is a ${datasetSpec(arch.dataset).title} network: it cannot train on ${dataset.title} (use ${dataset.architectures.choices})`);
+  if (!dataset.architectures.families.includes(arch.family)) {
+    const theirs = datasetsTraining(arch.family).map((d) => d.title).join(' or ');
+    throw new Error(`--model ${s.model} is a${theirs ? ` ${theirs}` : 'nother data set\'s'} network: it cannot train on ${dataset.title} (use ${dataset.architectures.choices})`);
+  }
   return model;
 }
 
@@ -106,12 +109,11 @@ export function recipeFromFlags(dataset: DatasetSpec, v: Flags, base?: Recipe): 
   };
 }
 
-function safeArchitecture(name: string) {
-  try {
-    return architecture(name);
-  } catch {
-    return undefined;
-  }
+/** The one data set that trains the family `--model` names, if one does. */
+function onlyDatasetTraining(model: string): string | undefined {
+  const family = model === 'resnet9' ? model : (() => { try { return architecture(model).family; } catch { return undefined; } })();
+  const ds = family ? datasetsTraining(family) : [];
+  return ds.length === 1 ? ds[0].name : undefined;
 }
 
 const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -146,7 +148,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (run && values.dataset !== undefined && values.dataset !== run.dataset) throw new Error(`${out} trains on ${run.dataset}: resume it without --dataset ${values.dataset}, or choose another --out`);
   // The data set is named: by --dataset, by the resumed run, or by --model's architecture.
   const modelFlag = (values as unknown as Record<string, string | undefined>).model;
-  const named = values.dataset ?? run?.dataset ?? (modelFlag === undefined ? undefined : safeArchitecture(modelFlag === 'resnet9' ? 'resnet9-1' : modelFlag)?.dataset);
+  const named = values.dataset ?? run?.dataset ?? (modelFlag === undefined ? undefined : onlyDatasetTraining(modelFlag));
   if (!named) throw new Error(`name the data set: --dataset ${datasetNames().join(' or ')}\n${TRAIN_USAGE}`);
   const dataset = datasetSpec(named);
   // Resuming, what the flags leave out is the run's own protocol, and what they give must agree with it.
@@ -161,14 +163,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (run && limit !== run.limit) throw new Error(`${out} trains on ${run.limit === undefined ? 'every image' : `the first ${run.limit} images`}: resume it without --limit ${values.limit}`);
   const { adversarial } = recipe;
   const config = {
-    dataset: recipeDataset(recipe), recipe: recipe.name, model: recipe.architecture, epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed,
+    dataset: dataset.name, recipe: recipe.name, model: recipe.architecture, epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed,
     limit, adversarial, optimizer: recipe.optimizer, augmentation: recipe.augmentation,
   };
   const backend = await initBackend();
   // AT_ODDS_TRAIN_SPLIT=sample trains on the embedded sample: the tests do, to need no download.
   const split = process.env.AT_ODDS_TRAIN_SPLIT ?? 'train';
   const data = await loadDataset(dataset, split, { limit, onProgress: downloadProgress() });
-  const model = architecture(recipe.architecture).build(recipe.seed);
+  const model = architecture(recipe.architecture).build(recipe.seed, dataset);
   fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(path.join(out, 'config.json'), JSON.stringify({ ...config, backend: backend.name, n: data.n }, null, 2));
   const attack = adversarial ? `adversarial, ${adversarial.threat} eps ${adversarial.eps}, ${adversarial.steps === 1 ? 'FGSM from a random start' : `PGD-${adversarial.steps}`} step ${+adversarial.stepSize.toPrecision(6)}` : 'standard';

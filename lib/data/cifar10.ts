@@ -165,7 +165,7 @@ export const CIFAR10: DatasetSpec = {
   epsInLevels: true,
   epsGrids: { linf: [0, 2, 4, 8, 12, 16].map((k) => k / 255), l2: [0, 0.25, 0.5, 1, 1.5, 2] },
   training: { batchSize: 128, augmentation: CROPS_AND_FLIPS },
-  architectures: { default: 'resnet9-16', choices: 'resnet9 (with --width W)' },
+  architectures: { default: 'resnet9-16', families: ['resnet9'], choices: 'resnet9 (with --width W)' },
   chapter: {
     grid: 'resnet9-16',
     features: { standard: 'standard', 'ℓ∞ 8/255': 'linf-8', 'ℓ2 1.0': 'l2-1.0' },

@@ -8,7 +8,7 @@ import { datasetSpec, DatasetSpec, registerDataset } from './spec';
 registerDataset(MNIST);
 registerDataset(CIFAR10);
 
-export { datasetNames, datasetOfShape, datasetSpec, registerDataset } from './spec';
+export { datasetNames, datasetOfShape, datasetsTraining, datasetSpec, registerDataset } from './spec';
 export type { DatasetSpec } from './spec';
 
 /** A split ('train', 'test', or 'sample': the embedded test images) of a data set. */

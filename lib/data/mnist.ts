@@ -85,7 +85,7 @@ export const MNIST: DatasetSpec = {
   epsInLevels: false,
   epsGrids: { linf: [0, 0.1, 0.2, 0.3, 0.4], l2: [0, 1, 2, 3, 4] },
   training: { batchSize: 50 },
-  architectures: { default: 'madry', choices: 'madry or small' },
+  architectures: { default: 'madry', families: ['madry', 'small'], choices: 'madry or small' },
   chapter: {
     grid: 'small',
     features: { standard: 'standard', 'ℓ∞ 0.3': 'linf-0.3', 'ℓ2 3 (small)': 'small-l2-3' },

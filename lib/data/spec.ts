@@ -39,10 +39,10 @@ export interface DatasetSpec {
   /** Training: the default batch size, and random crops and flips (none when absent). */
   training: { batchSize: number; augmentation?: Augmentation };
   /**
-   * Architectures (names of lib/models/architectures.ts): `--model`'s default, and the choices in words
-   * for error messages.
+   * Architectures (lib/models/architectures.ts): `--model`'s default (a name), the families it trains, and
+   * the choices in words for error messages.
    */
-  architectures: { default: string; choices: string };
+  architectures: { default: string; families: string[]; choices: string };
   /** The models (recipe names) of each of the chapter's figures. */
   chapter: {
     /** Figure 7's eps_train grid: the recipes of this architecture, only eps_train changing between them. */
@@ -79,6 +79,11 @@ export function datasetSpec(name: string): DatasetSpec {
   const spec = REGISTRY.get(name);
   if (!spec) throw new Error(`unknown dataset '${name}': use ${datasetNames().join(' or ')}`);
   return spec;
+}
+
+/** The data sets that train an architecture family ('madry', 'resnet9'). */
+export function datasetsTraining(family: string): DatasetSpec[] {
+  return [...REGISTRY.values()].filter((s) => s.architectures.families.includes(family));
 }
 
 /** The data set whose images have this shape ([H, W, C]), if exactly one has. */

@@ -1,19 +1,22 @@
-// The architectures we train, by the name a recipe or `--model` gives: MNIST's two CNNs and ResNet-9
-// at any width for CIFAR-10 ('resnet9-16' is width 16).
+// The architectures we train, by the name a recipe or `--model` gives: MadryLab's MNIST CNN and its
+// small variant, and ResNet-9 at any width ('resnet9-16' is width 16). Each builds for the input of the
+// data set it trains on; a data set lists the families it trains (DatasetSpec.architectures).
 import * as tf from '@tensorflow/tfjs';
-import { mnistCnn, MNIST_ARCHITECTURES, MnistArchitecture } from './mnist';
+import type { ImageInput } from './classifier';
+import { CNN_WIDTHS, CnnName, madryCnn } from './cnn';
 import { resnet9 } from './resnet9';
 
 export interface Architecture {
   name: string;
-  /** The name of the data set whose images it takes ([N, 28, 28, 1] for 'mnist', [N, 32, 32, 3] for 'cifar10'). */
-  dataset: string;
-  /** For tables: 'MadryLab CNN (3.3M)'. */
+  /** 'madry', 'small' or 'resnet9': what `--model` names, and what a data set lists. */
+  family: string;
+  /** For tables: 'MadryLab CNN (3.3M)' (the count on the input it was designed for). */
   description: string;
-  build(seed: number): tf.LayersModel;
+  /** The network for `input` (default: MNIST's [28, 28, 1] for the CNNs, CIFAR-10's [32, 32, 3] for ResNet-9, 10 classes). */
+  build(seed: number, input?: ImageInput): tf.LayersModel;
 }
 
-const MNIST_DESCRIPTIONS: Record<MnistArchitecture, string> = { madry: 'MadryLab CNN (3.3M)', small: 'small CNN (0.2M)' };
+const CNN_DESCRIPTIONS: Record<CnnName, string> = { madry: 'MadryLab CNN (3.3M)', small: 'small CNN (0.2M)' };
 
 /** ResNet-9's parameter count at width c: its convolutions, batch norms and head. */
 function resnet9Parameters(c: number): number {
@@ -23,17 +26,17 @@ function resnet9Parameters(c: number): number {
 }
 
 export function architecture(name: string): Architecture {
-  if (name in MNIST_ARCHITECTURES) {
-    const arch = name as MnistArchitecture;
-    return { name, dataset: 'mnist', description: MNIST_DESCRIPTIONS[arch], build: (seed) => mnistCnn(arch, seed) };
+  if (name in CNN_WIDTHS) {
+    const cnn = name as CnnName;
+    return { name, family: cnn, description: CNN_DESCRIPTIONS[cnn], build: (seed, input) => madryCnn(cnn, seed, input) };
   }
   const m = /^resnet9-(\d+)$/.exec(name);
   if (m && +m[1] >= 1) {
     const width = +m[1];
     return {
-      name, dataset: 'cifar10', description: `ResNet-9, width ${width} (${(resnet9Parameters(width) / 1e6).toFixed(1)}M)`,
-      build: (seed) => resnet9(width, { seed }),
+      name, family: 'resnet9', description: `ResNet-9, width ${width} (${(resnet9Parameters(width) / 1e6).toFixed(1)}M)`,
+      build: (seed, input) => resnet9(width, { seed, ...(input ? { inputShape: input.shape, classes: input.classes } : {}) }),
     };
   }
-  throw new Error(`unknown architecture '${name}': use ${Object.keys(MNIST_ARCHITECTURES).join(' or ')} (MNIST), or resnet9-W for ResNet-9 at base width W (CIFAR-10, e.g. resnet9-16)`);
+  throw new Error(`unknown architecture '${name}': use ${Object.keys(CNN_WIDTHS).join(' or ')}, or resnet9-W for ResNet-9 at base width W (e.g. resnet9-16)`);
 }

@@ -1,6 +1,9 @@
 // What the attacks, training and evaluation need of a model: inputs [N, H, W, C] in [0, 1] to logits [N, K].
 import * as tf from '@tensorflow/tfjs';
 
+/** What a network is built for: one image's [height, width, channels], and the classes it tells apart. */
+export interface ImageInput { shape: [number, number, number]; classes: number }
+
 export type Classifier = tf.LayersModel | ((x: tf.Tensor4D) => tf.Tensor2D);
 
 /** Logits of a model in inference mode (batch norm uses its running statistics, no dropout). */

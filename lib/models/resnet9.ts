@@ -14,13 +14,13 @@ import { conv2d } from './conv';
 const torchInit = (seed: number) => tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed });
 
 /**
- * x [N, 32, 32, 3] in [0, 1] -> logits [N, classes]. There is no input normalisation: the first
+ * x [N, S, S, C] in [0, 1] (CIFAR-10: [N, 32, 32, 3]) -> logits [N, classes]. There is no input normalisation: the first
  * convolution has no bias and batch norm follows it, which removes any per-channel shift and scale.
  */
-export function resnet9(width = 16, opts: { seed?: number; classes?: number; inputSize?: number } = {}): tf.LayersModel {
+export function resnet9(width = 16, opts: { seed?: number; classes?: number; inputSize?: number; inputShape?: [number, number, number] } = {}): tf.LayersModel {
   if (!(Number.isInteger(width) && width >= 1)) throw new Error(`ResNet-9 width must be an integer >= 1, got ${width}`);
-  const size = opts.inputSize ?? 32;
-  if (!(Number.isInteger(size) && size >= 8 && size % 8 === 0)) throw new Error(`ResNet-9 input size must be a multiple of 8, got ${size}`);
+  const [size, sizeW, channels] = opts.inputShape ?? [opts.inputSize ?? 32, opts.inputSize ?? 32, 3];
+  if (!(Number.isInteger(size) && size >= 8 && size % 8 === 0 && sizeW === size)) throw new Error(`ResNet-9 input must be square with a side that is a multiple of 8, got ${size}x${sizeW}`);
   let seed = opts.seed ?? 0;
   // PyTorch's BatchNorm2d: eps 1e-5, and momentum 0.1 in its convention is 0.9 in Keras's.
   const cbr = (x: tf.SymbolicTensor, filters: number): tf.SymbolicTensor => {
@@ -31,7 +31,7 @@ export function resnet9(width = 16, opts: { seed?: number; classes?: number; inp
   const pool = (x: tf.SymbolicTensor) => tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
   const residual = (x: tf.SymbolicTensor, c: number) => tf.layers.add().apply([x, cbr(cbr(x, c), c)]) as tf.SymbolicTensor;
 
-  const input = tf.input({ shape: [size, size, 3] });
+  const input = tf.input({ shape: [size, size, channels] });
   const c = width;
   let h = cbr(input, c);
   h = residual(pool(cbr(h, 2 * c)), 2 * c);

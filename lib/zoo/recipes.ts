@@ -22,10 +22,6 @@ export interface Recipe {
   augmentation?: Augmentation;
 }
 
-/** The data set a recipe trains on: its architecture's. */
-export function recipeDataset(r: Recipe): string {
-  return architecture(r.architecture).dataset;
-}
 
 /** PGD-K with Madry et al.'s step size, to three digits so that the command line can say it. */
 function pgd(threat: Norm, eps: number, steps: number): AdversarialSpec {
@@ -99,8 +95,9 @@ const RECIPES = new Map<string, Recipe[]>();
 export function registerRecipes(dataset: string, recipes: Recipe[]): void {
   datasetSpec(dataset);
   if (RECIPES.has(dataset)) throw new Error(`the recipes of '${dataset}' are registered already`);
-  const wrong = recipes.filter((r) => recipeDataset(r) !== dataset);
-  if (wrong.length) throw new Error(`${wrong.map((r) => `${r.name} (${r.architecture})`).join(', ')}: not architectures of ${dataset}`);
+  const families = datasetSpec(dataset).architectures.families;
+  const wrong = recipes.filter((r) => !families.includes(architecture(r.architecture).family));
+  if (wrong.length) throw new Error(`${wrong.map((r) => `${r.name} (${r.architecture})`).join(', ')}: not architectures of ${dataset} (${families.join(', ')})`);
   RECIPES.set(dataset, recipes);
 }
 
@@ -150,12 +147,12 @@ export function protocolDifferences(a: Recipe, b: Recipe, labels: [string, strin
 }
 
 /** The `npm run train` options that a recipe stands for, as a person would type them. */
-export function recipeFlags(r: Recipe): string {
+export function recipeFlags(dataset: string, r: Recipe): string {
   const o = r.optimizer;
   const a = r.adversarial;
   const resnet = /^resnet9-(\d+)$/.exec(r.architecture);
   return [
-    `--dataset ${recipeDataset(r)}`, resnet ? `--model resnet9 --width ${resnet[1]}` : `--model ${r.architecture}`, `--epochs ${r.epochs}`,
+    `--dataset ${dataset}`, resnet ? `--model resnet9 --width ${resnet[1]}` : `--model ${r.architecture}`, `--epochs ${r.epochs}`,
     a ? `--threat ${a.threat} --eps ${a.eps} --steps ${a.steps} --step-size ${a.stepSize}${a.warmupEpochs ? ` --warmup-epochs ${a.warmupEpochs}` : ''}` : '',
     `--optimizer ${o.name} --lr ${o.lr}`, o.milestones ? `--milestones ${o.milestones.join(',')}` : '',
     o.piecewise ? `--lr-knots ${o.piecewise.map(([e, f]) => `${e}:${f}`).join(',')}` : '',

@@ -7,12 +7,12 @@ import { Norm } from '../attacks/threat';
 import { ImageDataset, subset } from '../data/dataset';
 import { evaluate } from '../eval/accuracy';
 import { readCsv, writeCsv } from '../io/csv';
-import { MnistArchitecture, mnistCnn } from '../models/mnist';
+import { CnnName, madryCnn } from '../models/cnn';
 import { labelled, OnProgress } from '../progress';
 import { train } from '../train/loop';
 
 export interface TrainSizeSpec {
-  architecture: MnistArchitecture;
+  architecture: CnnName;
   /** Training-set sizes: the first n images of the training set. */
   sizes: number[];
   threat: Norm;
@@ -57,7 +57,7 @@ export async function trainSizeSweep(spec: TrainSizeSpec, trainSet: ImageDataset
     for (const eps of spec.epsList) {
       if (rows.some((r) => r.n === n && r.eps_train === eps && r.threat === spec.threat)) continue;
       const epochs = Math.max(1, Math.round(spec.imagesSeen / n));
-      const model = mnistCnn(spec.architecture, spec.seed);
+      const model = madryCnn(spec.architecture, spec.seed);
       const adversarial = eps > 0 ? attackSpec({ threat: spec.threat, eps, steps: spec.pgdSteps }) : undefined;
       const history = await train(model, subset(trainSet, 0, n), {
         epochs, batchSize: spec.batchSize, seed: spec.seed, optimizer: { name: 'adam', lr: spec.lr }, adversarial,

@@ -61,7 +61,7 @@ export function recipeOptions(r: Recipe) {
 export async function trainRecipe(dataset: string, name: string, data: ImageDataset, out: string, onProgress?: OnProgress): Promise<ZooModel> {
   const r = recipe(dataset, name);
   if (data.name !== dataset) throw new Error(`the ${dataset} recipe '${name}' trains on ${dataset}, not on ${data.name}`);
-  const model = architecture(r.architecture).build(r.seed);
+  const model = architecture(r.architecture).build(r.seed, datasetSpec(dataset));
   const history = await train(model, data, { ...recipeOptions(r), out, resume: true, onProgress: labelled(onProgress, name) });
   return { model, record: trainingRecord(r, history, tf.getBackend()) };
 }
