@@ -1,11 +1,14 @@
-// ImageNet data: Restricted ImageNet's classes, folder layouts, the centre crop, and MobileNet v1 on real photos.
+// ImageNet data: Restricted ImageNet's classes, folder layouts, the centre crop, and MobileNet v1 on real
+// photos; the chapter's sections (lib/chapters/imagenet.ts): the photos, Figures 2, 3 and 4.
 import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { createCanvas } from 'canvas';
 import { initBackend } from '../lib/backend/init';
-import { imagenetClasses, listImageFolder, RESTRICTED_IMAGENET, superclassOf } from '../lib/data/imagenet';
+import { imagenetClasses, listImageFolder, RESTRICTED_IMAGENET, SUPERCLASS_NAMES, superclassLabels, superclassOf } from '../lib/data/imagenet';
+import { gradientsFigure, ImagenetChapter, interpolationFigures, largeEpsFigures, openImagenet, photosFigure } from '../lib/chapters/imagenet';
+import { memoryAccount } from '../lib/memory';
 import { centerCrop, imageDataset } from '../lib/data/images';
 import { batchTensors, rangeBatches } from '../lib/data/dataset';
 import { loadMobileNetV1 } from '../lib/models/mobilenet';
@@ -76,4 +79,65 @@ test('MobileNet v1 0.25 classifies real photographs about as well as published',
   if (ds.n > 100) t.true(top1 / ds.n > 0.5 && top5 / ds.n > 0.8);
   else t.true(top5 / ds.n >= 7 / 9);
   net.dispose();
+});
+
+test('ImageNet labels map to Restricted ImageNet superclasses by name; a class outside all nine is an error', (t) => {
+  t.deepEqual(SUPERCLASS_NAMES, RESTRICTED_IMAGENET.map((s) => s.name));
+  t.deepEqual(superclassLabels(Uint16Array.from([151, 268, 281, 30, 80, 365, 389, 118, 319])), [0, 0, 1, 2, 4, 5, 6, 7, 8]);
+  t.throws(() => superclassLabels([151, 999]), { message: 'ImageNet class 999 is in no Restricted ImageNet superclass' });
+});
+
+test.serial('the chapter opens on the embedded photos, labelled by superclass, with MobileNet and no robust model unless one is set', async (t) => {
+  await initBackend({ quiet: true });
+  const ch = await openImagenet({ images: 3, robustCheckpoint: '' });
+  t.deepEqual(ch.x.shape, [3, 224, 224, 3]);
+  t.deepEqual(Array.from(ch.y.dataSync()), listImageFolder(EMBEDDED).slice(0, 3).map((f) => superclassOf(f.imagenetIndex)));
+  t.deepEqual(Object.keys(ch.models), ['standard']);
+  t.is(ch.robust, null);
+  t.regex(ch.markdown, /No robust checkpoint is set.*resnet50_l2_eps3\.ckpt/s);
+  const photos = await photosFigure(ch);
+  t.deepEqual([...photos.subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
+  t.is(memoryAccount({ models: ch.mobilenet, photos: [ch.x, ch.y] }).unaccounted, 0, 'the labels read from the folder are not kept');
+  await t.throwsAsync(openImagenet({ images: 1, robustCheckpoint: '/nonexistent.pt' }), { message: /no checkpoint at \/nonexistent\.pt/ });
+  tf.dispose([ch.x, ch.y]);
+  ch.mobilenet.dispose();
+});
+
+/** Two small photos and two linear 9-class models: enough for Figures 2-4's functions to run in a second. */
+function fakeChapter(): ImagenetChapter {
+  const linear = (seed: number) => {
+    const w = tf.randomNormal([8 * 8 * 3, 9], 0, 1, 'float32', seed);
+    return { w, model: (x: tf.Tensor4D) => tf.matMul(x.reshape([x.shape[0], -1]), w) as tf.Tensor2D };
+  };
+  const [a, b] = [linear(1), linear(2)];
+  return {
+    x: tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D, y: tf.tensor1d([0, 8], 'int32'),
+    models: { standard: a.model, robust: b.model }, mobilenet: { model: a.model, tensors: [a.w, b.w], dispose: () => tf.dispose([a.w, b.w]) }, robust: null, markdown: '',
+  };
+}
+
+test.serial('Figures 2-4: one grid per model and budget, every target reached on a linear model, frames from the photo to its example, nothing leaked', async (t) => {
+  await initBackend({ quiet: true });
+  const ch = fakeChapter();
+  const held = tf.memory().numTensors;
+  const gradients = await gradientsFigure(ch);
+  t.deepEqual([...gradients.subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
+  t.is(tf.memory().numTensors, held, 'Figure 2 keeps nothing');
+  const large = await largeEpsFigures(ch, { l2: { eps: 40, steps: 40, stepSize: 1.5 }, linf: { eps: 1, steps: 20, stepSize: 0.1 } });
+  t.is(tf.memory().numTensors, held + 5, 'the targets and four sets of examples');
+  t.deepEqual(Array.from(large.targets.dataSync()), [1, 0], 'the next superclass');
+  t.deepEqual(Object.keys(large.examples), ['standard l2', 'standard linf', 'robust l2', 'robust linf']);
+  t.is(large.grids.length, 4);
+  for (const [name, xAdv] of Object.entries(large.examples)) {
+    t.deepEqual(xAdv.shape, ch.x.shape, name);
+    const predicted = tf.tidy(() => Array.from(tf.argMax(logits(ch.models[name.split(' ')[0]], xAdv), 1).dataSync()));
+    t.deepEqual(predicted, [1, 0], `${name}: the targets are reached`);
+  }
+  const frames = await interpolationFigures(ch, large, { threat: 'l2', image: 1, frames: 4 });
+  t.is(frames.length, 2, 'one row of frames per model');
+  t.is(tf.memory().numTensors, held + 5, 'Figure 4 keeps nothing');
+  const l2Only = await largeEpsFigures(ch, { l2: { eps: 1, steps: 1, stepSize: 1 } });
+  await t.throwsAsync(interpolationFigures(ch, l2Only, { threat: 'linf', image: 0, frames: 4 }), { message: /Figure 3 has no linf examples of the standard model/ });
+  tf.dispose([ch.x, ch.y, large as unknown as tf.TensorContainer, l2Only as unknown as tf.TensorContainer]);
+  ch.mobilenet.dispose();
 });

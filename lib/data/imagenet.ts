@@ -18,6 +18,18 @@ export function superclassOf(imagenetIndex: number): number {
   return RESTRICTED_IMAGENET.findIndex((s) => imagenetIndex >= s.first && imagenetIndex <= s.last);
 }
 
+/** The superclasses' names, by superclass index: Restricted ImageNet's class names. */
+export const SUPERCLASS_NAMES: string[] = RESTRICTED_IMAGENET.map((s) => s.name);
+
+/** ImageNet class indices as Restricted ImageNet labels (0..8); a class in no superclass is an error. */
+export function superclassLabels(imagenetIndices: ArrayLike<number>): number[] {
+  return Array.from(imagenetIndices, (c) => {
+    const s = superclassOf(c);
+    if (s < 0) throw new Error(`ImageNet class ${c} is in no Restricted ImageNet superclass`);
+    return s;
+  });
+}
+
 export interface ImagenetClass { index: number; wnid: string; name: string }
 
 let classes: ImagenetClass[] | undefined;

@@ -97,18 +97,26 @@ export function trainSizeFigure(rows: TrainSizeRow[]): Figure {
 }
 
 /**
+ * How a grid of large images is drawn: `thumb` resizes each to thumb x thumb pixels first, `format`
+ * 'jpeg' suits photographs (a tenth of a PNG's size in a handout), `scale` multiplies pixels.
+ */
+export interface GridLook { thumb?: number; format?: 'png' | 'jpeg'; scale?: number }
+
+const look = (l: GridLook) => ({ ...(l.format ? { format: l.format } : {}), ...(l.scale !== undefined ? { scale: l.scale } : {}) });
+
+/**
  * Figure 2: the images, then each model's input gradient. Grey digits: signed, red raises the loss and
  * blue lowers it, scaled by 3 standard deviations; colour images: as the paper's code draws them,
  * centred, scaled by 3 standard deviations and mapped to [0, 1] per channel.
  */
-export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Record<string, Classifier>, opts: { what?: string; scale?: number } = {}): Promise<Buffer> {
+export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Record<string, Classifier>, opts: { what?: string } & GridLook = {}): Promise<Buffer> {
   const grey = x.shape[3] === 1;
   const rows = [grey ? tf.tile(x, [1, 1, 1, 3]) as tf.Tensor4D : tf.clone(x), ...Object.values(models).map((m) => tf.tidy(() => gradientColours(inputGradients(m, x, y))))];
   const all = tf.concat(rows);
   const what = opts.what ?? (grey ? 'digit' : 'image');
   const labels = [what, ...Object.keys(models).map((n) => `∇ ${n}`)].flatMap((r) => Array(x.shape[0]).fill(r));
   const legend = grey ? 'red raises the loss, blue lowers it' : 'grey is zero, clipped at 3 standard deviations';
-  const png = imageGrid(await tensorImages(all), { labels, cols: x.shape[0], scale: opts.scale, title: `Loss gradient with respect to the input (${x.shape[0]} test ${what}s): ${legend}` });
+  const png = imageGrid(await tensorImages(all, opts.thumb), { labels, cols: x.shape[0], ...look(opts), title: `Loss gradient with respect to the input (${x.shape[0]} test ${what}s): ${legend}` });
   tf.dispose([...rows, all]);
   return png;
 }
@@ -116,21 +124,34 @@ export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Reco
 /** Predicted class and confidence per image: '3 (97%)', 'cat 97%'. */
 export function predictions(model: Classifier, x: tf.Tensor4D, classNames?: string[]): string[] {
   const { classes, confidences } = topClass(model, x);
-  // Named classes take the ImageNet chapter's shorter form ('cat 97%'), which fits under a 32-pixel image.
+  // Named classes take the shorter form ('cat 97%'), which fits under a 32-pixel image.
   return classes.map((c, i) => (classNames ? `${classNames[c]} ${(100 * confidences[i]).toFixed(0)}%` : `${c} (${(100 * confidences[i]).toFixed(0)}%)`));
 }
 
-/** Figure 3: for each image (row), its large-eps example towards each class (column), with the prediction. */
-export async function largeEpsGrid(xAdv: tf.Tensor4D, targets: number[], model: Classifier, title: string, opts: { classNames?: string[]; scale?: number } = {}): Promise<Buffer> {
+/** A named prediction on two lines, 'cat\n97%', so that it fits under a small image. */
+const twoLines = (p: string) => p.replace(/ (\d+%)$/, '\n$1');
+
+/**
+ * Figure 3: for each image (row), its large-eps example towards each class (column), with the prediction.
+ * `cols` sets another layout (default 10, one row per image of a 10-class data set); `originals` draws
+ * the images attacked first, with the model's prediction on them, as many as xAdv.
+ */
+export async function largeEpsGrid(xAdv: tf.Tensor4D, targets: number[], model: Classifier, title: string, opts: { classNames?: string[]; cols?: number; originals?: tf.Tensor4D } & GridLook = {}): Promise<Buffer> {
   // Named classes on three short lines, so that 32-pixel photos fit at twice their size: the CIFAR-10
   // handout carries its live explorer's two networks and must stay under 5 MB.
-  const labels = predictions(model, xAdv, opts.classNames).map((p, i) => (opts.classNames ? `→ ${className(targets[i], opts.classNames)}\n${p.replace(/ (\d+%)$/, '\n$1')}` : `→${targets[i]}: ${p}`));
-  return imageGrid(await tensorImages(xAdv), { labels, cols: 10, scale: opts.scale ?? (opts.classNames ? 2 : undefined), pad: opts.classNames ? 12 : undefined, title });
+  const named = opts.classNames;
+  const labels = predictions(model, xAdv, named).map((p, i) => (named ? `→ ${className(targets[i], named)}\n${twoLines(p)}` : `→${targets[i]}: ${p}`));
+  const before = opts.originals ? predictions(model, opts.originals, named).map((p) => (named ? `original\n${twoLines(p)}` : `original: ${p}`)) : [];
+  const shown = opts.originals ? tf.concat([opts.originals, xAdv]) : xAdv;
+  const images = await tensorImages(shown, opts.thumb);
+  if (opts.originals) shown.dispose();
+  return imageGrid(images, { labels: [...before, ...labels], cols: opts.cols ?? 10, scale: named ? 2 : undefined, pad: named ? 12 : undefined, ...look(opts), title });
 }
 
 /** Figure 4: frames from x to x_adv, one row (two for wide images), each with the model's prediction. */
-export async function interpolationGrid(frames: tf.Tensor4D, model: Classifier, title: string, opts: { classNames?: string[]; cols?: number } = {}): Promise<Buffer> {
-  return imageGrid(await tensorImages(frames), { labels: predictions(model, frames, opts.classNames).map((p) => (opts.classNames ? p.replace(/ (\d+%)$/, '\n$1') : p)), cols: opts.cols ?? frames.shape[0], scale: 2, title });
+export async function interpolationGrid(frames: tf.Tensor4D, model: Classifier, title: string, opts: { classNames?: string[]; cols?: number } & GridLook = {}): Promise<Buffer> {
+  const labels = predictions(model, frames, opts.classNames).map((p) => (opts.classNames ? twoLines(p) : p));
+  return imageGrid(await tensorImages(frames, opts.thumb), { labels, cols: opts.cols ?? frames.shape[0], scale: 2, ...look(opts), title });
 }
 
 /**
