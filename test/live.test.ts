@@ -9,6 +9,8 @@ import { initBackend } from '../lib/backend/init';
 import { batchTensors } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
 import type { Norm } from '../lib/attacks/threat';
+import { modelArtifacts } from '../lib/models/artifacts';
+import { loadModel } from '../lib/models/io';
 import { explorerHtml } from '../lib/plots/explorer';
 import { loadShipped } from '../lib/zoo/zoo';
 import { explorerAfter, explorerReady, openHandout, OpenHandout, setExplorerEps } from './helpers/browser';
@@ -102,6 +104,25 @@ test.serial('a browser without WebAssembly computes the same on the cpu backend'
 test.serial('nothing leaves the page, and no script fails', (t) => {
   t.deepEqual(opened.remote, []);
   t.deepEqual(opened.errors, []);
+});
+
+test('a shipped model goes into the page as its weights.bin holds it; one whose weights changed is halved once', async (t) => {
+  const dir = path.join(__dirname, '..', 'data', 'models', 'mnist', 'small-standard');
+  const file = fs.readFileSync(path.join(dir, 'weights.bin'));
+  const model = await loadModel(dir);
+  const shipped = await modelArtifacts(model);
+  t.true(Buffer.from(shipped.weightData).equals(file), 'the file\'s own bytes');
+  t.true(shipped.weightSpecs.every((s) => s.quantization?.dtype === 'float16'));
+  // New tensors of the same values: halved from float32, the same bytes (float16 -> float32 -> float16 is exact).
+  model.setWeights(model.getWeights().map((w) => w.clone()));
+  t.true(Buffer.from((await modelArtifacts(model)).weightData).equals(file));
+  model.setWeights(model.getWeights().map((w) => tf.mul(w, 2)));
+  const doubled = new Uint16Array((await modelArtifacts(model)).weightData);
+  const before = new Uint16Array(file.buffer, file.byteOffset, file.byteLength / 2);
+  // Doubling adds one to a float16's exponent (bits 10-14) where it is normal and stays finite.
+  const i = before.findIndex((h) => ((h >> 10) & 31) > 1 && ((h >> 10) & 31) < 29);
+  t.is(doubled[i], before[i] + (1 << 10));
+  model.dispose();
 });
 
 test('the explorer refuses bad input by name', async (t) => {

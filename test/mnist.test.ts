@@ -16,7 +16,7 @@ import * as zlib from 'zlib';
 import { explorerData } from '../lib/plots/explorer';
 import { unshuffle } from '../lib/live/unpack';
 import { accuracyTable } from '../lib/plots/chapter-figures';
-import { redBlue } from '../lib/plots/gradients';
+import { redBlue } from '../lib/figures/gradients';
 import { MNIST_RECIPES, recipeFlags } from '../lib/zoo/recipes';
 import { makeOptimizer, setLearningRate } from '../lib/train/optimizer';
 import { trainSizeSweep } from '../lib/zoo/train-size';

@@ -7,7 +7,7 @@ import { theorem21Bound, tradeoffCurve } from '../lib/theory/tradeoff';
 import { robustWeightShare, trainSvm } from '../lib/theory/svm';
 import { seededRng } from '../lib/random';
 import { TheoryParams } from '../lib/theory/params';
-import { classifierAngle, theoryFigure } from '../lib/plots/theory-figures';
+import { classifierAngle, theoryFigure } from '../lib/figures/theory';
 import { classifierAngles, liveTheoryHtml } from '../lib/plots/theory-live';
 
 test('normalCdf matches tabulated values, far into the tails', (t) => {

@@ -9,6 +9,7 @@ import { batchTensors, ImageDataset, subset } from '../data/dataset';
 import { datasetSpec, DatasetSpec, loadDataset } from '../data/datasets';
 import type { ChapterSizes } from '../data/spec';
 import { CurveRow, robustCurves } from '../eval/accuracy';
+import { className } from '../figures/classes';
 import { writeCsv } from '../io/csv';
 import type { Classifier } from '../models/classifier';
 import * as figures from '../plots/chapter-figures';
@@ -167,7 +168,7 @@ export async function largeEpsFigures(ch: ImageChapter, large: LargeEps): Promis
 /** Figure 4: for each model, the frames from image `image` of Figure 3 to its example towards `target`. */
 export async function interpolationFigures(ch: ImageChapter, large: LargeEps, opts: { image: number; target: number; frames: number }): Promise<Buffer[]> {
   const row = opts.image * ch.spec.classes + opts.target;
-  const cls = (c: number) => ch.spec.classNames?.[c] ?? String(c);
+  const cls = (c: number) => className(c, ch.spec.classNames);
   const grids: Buffer[] = [];
   for (const [name, m] of Object.entries(featureModels(ch))) {
     const frames = interpolationRow(large.x, large.examples[name], row, opts.frames);

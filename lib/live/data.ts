@@ -3,12 +3,13 @@
 import type { io } from '@tensorflow/tfjs';
 import type { Norm } from '../attacks/threat';
 
-/** Bytes as gzip, then base64 (see pack.ts); weights are byte-shuffled first (`stride` 2). */
+/** Bytes as gzip, then base64 (lib/plots/pack.ts); weights are byte-shuffled first (`stride` 2). */
 export type Packed = string;
 
 export interface PackedModel {
   name: string;
   modelTopology: object;
+  /** float16, as a shipped model's weights.bin holds them (tfjs widens them once, on load). */
   weightSpecs: io.WeightsManifestEntry[];
   weights: Packed;
 }

@@ -1,4 +1,4 @@
-// The explorer's page bundle (built by lib/live/bundle.ts): what the explorer's loader script calls.
+// The explorer's page bundle (built by lib/plots/bundle.ts): what the explorer's loader script calls.
 import { explorer } from './explorer';
 
 const w = window as unknown as { atOddsLive?: object };

@@ -7,7 +7,8 @@ import { attackSpec } from '../attacks/spec';
 import { Norm, normSymbol } from '../attacks/threat';
 import { modelFromArtifacts } from '../models/artifacts';
 import { logits } from '../models/classifier';
-import { attackModels, ModelResult } from './attack';
+import { className as classLabel } from '../figures/classes';
+import { attackInPage, ModelResult } from './attack';
 import { startBackend } from './backend';
 import type { LiveExplorerData } from './data';
 import { drawPad, DrawPad } from './draw';
@@ -43,7 +44,7 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
   const pixels = await unpack(data.images.pixels);
   const imageSize = h * w * c;
   const thumbs = dataUrls(pixels, data.images.shape);
-  const className = (k: number) => data.classNames?.[k] ?? String(k);
+  const className = (k: number) => classLabel(k, data.classNames);
   const scale = h >= 32 ? 2.5 : 3;
   const epsText = (eps: number) => (data.levels && eps > 0 ? `${+(eps * 255).toFixed(2)}/255` : String(+eps.toFixed(4)));
 
@@ -158,13 +159,12 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     const drawnLabel = drawn ? tf.tidy(() => tf.argMax(logits(models[0].model, x.slice([0, 0, 0, 0], [1, h, w, c]) as tf.Tensor4D), -1).dataSync()[0]) : -1;
     const labels = cols.map((i) => (i < 0 ? drawnLabel : data.labels[i]));
     const y = tf.tensor1d(labels, 'int32');
-    const target = state.target == null ? undefined : tf.fill([cols.length], state.target, 'int32') as tf.Tensor1D;
     const started = performance.now();
     let out: ModelResult[] | null;
     try {
-      out = await attackModels(models, x, y, target, state, () => mine !== run);
+      out = await attackInPage(models, x, y, { norm: state.norm, eps: state.eps, steps: state.steps, target: state.target }, () => mine !== run);
     } finally {
-      tf.dispose([x, y, ...(target ? [target] : [])]);
+      tf.dispose([x, y]);
     }
     if (!out) return;
     const ms = performance.now() - started;

@@ -1,4 +1,4 @@
-// '@tensorflow/tfjs' as the page bundle sees it (lib/live/bundle.ts points the import here): core with
+// '@tensorflow/tfjs' as the page bundle sees it (lib/plots/bundle.ts points the import here): core with
 // its gradients and chained ops (x.slice(...)), layers and the cpu backend, as the union package
 // imports them, without the converter, data and webgl packages that nothing here uses.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';

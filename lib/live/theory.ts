@@ -1,8 +1,8 @@
 // A live figure of Section 2 in the page: p, d, eta and eps are sliders, and the figure is recomputed
 // from the closed forms (lib/theory, compiled for the page) at every move. The Monte Carlo points stay
 // as the kernel computed them, at the parameters they were sampled at.
-import { theoryFigure, LiveTheoryData } from '../plots/theory-figures';
-import { figureSpec } from '../plots/spec';
+import { theoryFigure, LiveTheoryData } from '../figures/theory';
+import { figureSpec } from '../figures/spec';
 import type { TheoryParams } from '../theory/params';
 
 interface PlotlyApi {

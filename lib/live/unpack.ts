@@ -1,4 +1,4 @@
-// The page's side of pack.ts: base64, gunzip (the browser's DecompressionStream), unshuffle.
+// The page's side of lib/plots/pack.ts: base64, gunzip (the browser's DecompressionStream), unshuffle.
 import type { Packed } from './data';
 
 export function unshuffle(bytes: Uint8Array, stride: number): Uint8Array {

@@ -18,8 +18,27 @@ export function halve(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer): [
   return [specs.map((s) => ({ ...s, quantization: { dtype: 'float16' as const } })), toFloat16(new Float32Array(data)).buffer as ArrayBuffer];
 }
 
-/** The model's parts, its weights as float16 (rounded to ~3 digits: exact for a model loaded from float16). */
+/**
+ * The float16 weights a model was loaded from, as they were (a shipped model's weights.bin), with the
+ * tensors they became: while the model holds those same tensors (training or setWeights assign new
+ * ones), its weights are these bytes.
+ */
+const loadedHalf = new WeakMap<tf.LayersModel, { weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer; tensors: object[] }>();
+
+const weightTensors = (model: tf.LayersModel) => model.weights.map((w) => w.read().dataId);
+
+/**
+ * The model's parts, its weights as float16: a model loaded from float16 gives the bytes it was loaded
+ * from, as they were; any other is halved once (rounded to ~3 digits).
+ */
 export async function modelArtifacts(model: tf.LayersModel): Promise<ModelArtifacts> {
+  const half = loadedHalf.get(model);
+  if (half) {
+    const now = weightTensors(model);
+    if (now.length === half.tensors.length && now.every((t, i) => t === half.tensors[i])) {
+      return { modelTopology: model.toJSON(null, false) as object, weightSpecs: half.weightSpecs, weightData: half.weightData };
+    }
+  }
   let out: ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     const [weightSpecs, weightData] = halve(artifacts.weightSpecs!, tf.io.CompositeArrayBuffer.join(artifacts.weightData));
@@ -41,10 +60,15 @@ export async function modelFromArtifacts(a: ModelArtifacts, where: string): Prom
   if (a.weightData.byteLength !== expected) {
     throw new Error(`${where}: the weights hold ${a.weightData.byteLength} bytes, the model describes ${expected}`);
   }
+  let model: tf.LayersModel;
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(a));
+    model = await tf.loadLayersModel(tf.io.fromMemory(a));
   } catch (e) {
     // tfjs says "Shape mismatch: ..." or names a layer, never the source.
     throw new Error(`${where}: the network it describes does not load (${(e as Error).message})`);
   }
+  if (a.weightSpecs.length && a.weightSpecs.every((s) => s.dtype === 'float32' && s.quantization?.dtype === 'float16')) {
+    loadedHalf.set(model, { weightSpecs: a.weightSpecs, weightData: a.weightData, tensors: weightTensors(model) });
+  }
+  return model;
 }

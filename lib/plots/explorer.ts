@@ -5,15 +5,17 @@
 // picture of the starting state, computed here, which the PDF prints and a page without scripts shows.
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
-import { pgd } from '../attacks/pgd';
 import { formatEps, Norm, normSymbol } from '../attacks/threat';
 import { attackSpec } from '../attacks/spec';
+import { attackModels } from '../figures/attack';
+import { className } from '../figures/classes';
 import { Classifier, topClass } from '../models/classifier';
 import { modelArtifacts } from '../models/artifacts';
-import { liveBundle, UNPACK_SCRIPT, wasmBinary } from '../live/bundle';
 import type { LiveExplorerData } from '../live/data';
-import { pack } from '../live/pack';
+import { liveBundle, UNPACK_SCRIPT, wasmBinary } from './bundle';
 import { imageGrid, tensorImages } from './grid';
+import { escapeHtml, scriptJson as json } from './html';
+import { pack } from './pack';
 
 export interface ExplorerOptions {
   /** Where the explorer starts. */
@@ -70,29 +72,25 @@ export async function explorerData(models: Record<string, Classifier>, x: tf.Ten
 
 /**
  * The starting state as one picture: each model's adversarial images and predictions, computed in Node
- * with the same attack the page runs (PGD from the clean image, steps of 2.5 eps / steps).
+ * through the loop the page runs (lib/figures/attack.ts: PGD from the clean image, steps of 2.5 eps / steps).
  */
 async function startingPicture(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, d: LiveExplorerData): Promise<Buffer> {
   const { norm, eps, steps, target, selected } = d.initial;
-  const name = (k: number) => d.classNames?.[k] ?? String(k);
+  const name = (k: number) => className(k, d.classNames);
   const xs = tf.gather(x, selected) as tf.Tensor4D;
   const ys = tf.gather(y, selected) as tf.Tensor1D;
-  const targets = target == null ? undefined : tf.fill([selected.length], target, 'int32') as tf.Tensor1D;
-  const rows: tf.Tensor4D[] = [];
-  const labels: string[] = [];
-  for (const m of Object.values(models)) {
-    const adv = eps === 0 ? tf.clone(xs) : pgd(m, xs, ys, { threat: norm, eps, steps, randomStart: false, targets });
-    const { classes, confidences } = topClass(m, adv);
-    rows.push(adv);
-    labels.push(...classes.map((k, i) => `${name(k)}\n${Math.round(100 * confidences[i])}%`));
-  }
+  const rows = (await attackModels(Object.values(models), xs, ys, d.initial))!;
+  const labels = Object.values(models).flatMap((m, r) => {
+    const { classes, confidences } = topClass(m, rows[r]);
+    return classes.map((k, i) => `${name(k)}\n${Math.round(100 * confidences[i])}%`);
+  });
   const all = tf.concat(rows);
   const what = `${normSymbol(norm)} PGD-${steps} at ε = ${formatEps(eps)}${target == null ? '' : ` towards ${name(target)}`}`;
   const png = imageGrid(await tensorImages(all), {
     cols: selected.length, labels, scale: x.shape[1] >= 32 ? 2 : 3,
     title: `${what}, labels ${selected.map((i) => name(d.labels[i])).join(' ')}`,
   });
-  tf.dispose([xs, ys, all, ...rows, ...(targets ? [targets] : [])]);
+  tf.dispose([xs, ys, all, ...rows]);
   return png;
 }
 
@@ -110,15 +108,12 @@ const LOADER = `(function () {
     });
 })();`;
 
-const escapeHtml = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** The explorer as one self-contained HTML fragment. */
 export async function explorerHtml(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, opts: ExplorerOptions): Promise<string> {
   const data = await explorerData(models, x, y, opts);
   const picture = (await startingPicture(models, x, y, data)).toString('base64');
   const bundle = await liveBundle('explorer');
   const hash = crypto.createHash('sha1').update(bundle).digest('hex').slice(0, 12);
-  const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
   return `<div class="at-odds-explorer" data-state="static" style="max-width:980px">
 <style>.at-odds-explorer .ao-replaced{display:none}@media print{.at-odds-explorer .ao-live,.at-odds-explorer .ao-status{display:none}.at-odds-explorer .ao-static.ao-replaced{display:block}}</style>
 <div style="font:bold 14px sans-serif;margin:4px 0">${opts.title ?? 'PGD against each model, live'}</div>

@@ -3,21 +3,13 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 
-import { Figure, figureSpec } from './spec';
-import { pack } from '../live/pack';
-import { UNPACK_SCRIPT } from '../live/bundle';
+import { Figure, figureSpec } from '../figures/spec';
+import { UNPACK_SCRIPT } from './bundle';
+import { scriptJson } from './html';
+import { pack } from './pack';
 
 export { figureSpec };
-export type { Figure, Layout, Trace } from './spec';
-
-/**
- * JSON that is safe inside a <script> element. Six significant digits are plenty for a plot and
- * keep handouts small (they carry every slider frame).
- */
-function scriptJson(value: unknown): string {
-  const round = (_: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(6) : v);
-  return JSON.stringify(value, round).replace(/</g, '\\u003c');
-}
+export type { Figure, Layout, Trace } from '../figures/spec';
 
 let bundle: string | undefined;
 
@@ -69,7 +61,8 @@ export function plotlyForLive(): string {
  * gives the same HTML.
  */
 export function figureHtml(fig: Figure): string {
-  const json = scriptJson(figureSpec(fig));
+  // Six significant digits are plenty for a plot and keep handouts small (they carry every slider frame).
+  const json = scriptJson(figureSpec(fig), 6);
   const id = `fig-${crypto.createHash('sha1').update(json).digest('hex').slice(0, 12)}`;
   return `<div class="at-odds-figure" id="${id}" style="width:100%;max-width:900px"></div>
 <script>(function () {

@@ -4,7 +4,8 @@
 // one pair of axes: lines (solid, dotted, dashed), markers (circles, diamonds, a Viridis colour scale),
 // fills to zero, error bars, vertical line shapes with labels, axis ranges and titles, a two-line title
 // and the legend below the plot.
-import { Figure, figureSpec } from './spec';
+import { Figure, figureSpec } from '../figures/spec';
+import { escapeHtml as esc } from './html';
 
 type Obj = Record<string, any>;
 
@@ -12,7 +13,6 @@ const COLORWAY = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564
 const DASHES: Record<string, string> = { dot: '3,3', dash: '9,9', longdash: '15,15', dashdot: '9,3,3,3', longdashdot: '15,5,3,5' };
 const VIRIDIS = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
 
-const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const r1 = (v: number) => Math.round(v * 10) / 10;
 /** Plotly's markup in titles: <br> breaks a line, other tags go, entities stay as text. */
 const lines = (text: string) => text.split(/<br\s*\/?>/i).map((l) => ({

@@ -2,10 +2,11 @@
 // for the browser (lib/live/theory.ts) and sliders for p, d, eta and eps; every curve follows them.
 import * as crypto from 'crypto';
 import { checkEps, checkParams } from '../theory/params';
-import { liveBundle, UNPACK_SCRIPT } from '../live/bundle';
+import { classifierAngle, LiveTheoryData, theoryFigure } from '../figures/theory';
+import { liveBundle, UNPACK_SCRIPT } from './bundle';
 import { plotlyForLive } from './figure';
+import { scriptJson as json } from './html';
 import { figureSvg } from './svg';
-import { classifierAngle, LiveTheoryData, theoryFigure } from './theory-figures';
 
 /**
  * One live figure as a self-contained HTML fragment: its data, the page code, plotly.js (see
@@ -18,7 +19,6 @@ export async function liveTheoryHtml(data: LiveTheoryData): Promise<string> {
   if (data.kind === 'accuracy' && !Object.keys(data.thetas ?? {}).length) throw new Error('a live accuracy figure needs classifiers (thetas)');
   const bundle = await liveBundle('theory');
   const hash = crypto.createHash('sha1').update(bundle).digest('hex').slice(0, 12);
-  const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
   const picture = Buffer.from(figureSvg(theoryFigure(data, data.params, data.epsInEta))).toString('base64');
   return `${plotlyForLive()}<div class="at-odds-theory" data-state="static" style="max-width:900px">
 <img class="ao-theory-static" alt="the figure at the parameters the notebook ran with" src="data:image/svg+xml;base64,${picture}" style="display:block;width:100%;max-width:900px;height:auto">

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { pack } from './pack';
-import type { Packed } from './data';
+import type { Packed } from '../live/data';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -1,7 +1,7 @@
 // Binary data for a web page: gzip, then base64. Float16 weights are byte-shuffled first (all low bytes,
 // then all high bytes), which lets gzip find the repeats in the exponents: 14% smaller than unshuffled.
 import * as zlib from 'zlib';
-import type { Packed } from './data';
+import type { Packed } from '../live/data';
 
 export function shuffle(bytes: Uint8Array, stride: number): Uint8Array {
   if (bytes.length % stride !== 0) throw new Error(`cannot shuffle ${bytes.length} bytes in groups of ${stride}`);
