@@ -13,6 +13,8 @@ import { initBackend } from '../lib/backend/init';
 import { openHandout } from './helpers/browser';
 import { tempDir } from './helpers/cli';
 import { readCsv, writeCsv } from '../lib/io/csv';
+import { accuracyTable } from '../lib/plots/chapter-figures';
+import { redBlue } from '../lib/plots/gradients';
 
 test('a figure is a div and a script that waits for Plotly, with no way out of its <script>', (t) => {
   const html = figureHtml({ data: [{ x: [1, 2], y: [3, 4], name: '</script><b>' }] });
@@ -75,4 +77,15 @@ test('the same figure and the same explorer open twice on a page (a notebook bes
   } finally {
     await browser.close();
   }
+});
+
+test('red-blue colouring of signed gradients and the accuracy table', (t) => {
+  const rgb = redBlue(tf.tensor4d([1, -1, 0, 0.5], [1, 2, 2, 1]));
+  t.deepEqual(Array.from(rgb.dataSync()), [1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0.5, 0.5]);
+  rgb.dispose();
+  const table = accuracyTable([
+    { model: 'm', threat: 'linf', eps: 0, std_acc: 0.99, robust_acc: 0.99, n: 10 },
+    { model: 'm', threat: 'linf', eps: 0.3, std_acc: 0.99, robust_acc: 0.9, n: 10 },
+  ]);
+  t.is(table, '| model | standard | ℓ∞ ε=0.3 |\n| --- | --- | --- |\n| m | 99.0% | 90.0% |');
 });

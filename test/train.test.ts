@@ -1,4 +1,5 @@
-// Training: resume equals an uninterrupted run; adversarial training buys robustness; bad options.
+// Training: resume equals an uninterrupted run; adversarial training buys robustness; bad options; the
+// optimizers (Adam, Nesterov SGD) and their schedules; the eps warm-up.
 import test from 'ava';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,8 +9,8 @@ import { ImageDataset } from '../lib/data/dataset';
 import { evaluate } from '../lib/eval/accuracy';
 import { readCsv } from '../lib/io/csv';
 import { seededRng } from '../lib/random';
-import { train } from '../lib/train/loop';
-import { learningRate, makeOptimizer, oneCycle } from '../lib/train/optimizer';
+import { adversarialSpec, train, warmedUp } from '../lib/train/loop';
+import { learningRate, makeOptimizer, oneCycle, setLearningRate } from '../lib/train/optimizer';
 import { tempDir } from './helpers/cli';
 
 test.before(async () => {
@@ -131,4 +132,27 @@ test('Nesterov SGD with weight decay takes PyTorch\'s step, and the piecewise sc
   t.is(learningRate({ name: 'adam', lr: 1e-3, milestones: [2] }, 3, 0.5), 1e-4, 'milestones ignore the fraction');
   t.throws(() => makeOptimizer({ ...cycle, piecewise: [[0, 1]] }), { message: /needs two or more \[epoch, factor\] knots/ });
   t.throws(() => makeOptimizer({ ...spec, weightDecay: -1 }), { message: 'weight decay must be >= 0, got -1' });
+});
+
+test('Adam follows the milestone schedule: its first step moves each weight by exactly the learning rate', (t) => {
+  const spec = { name: 'adam' as const, lr: 1e-2, milestones: [2] };
+  const opt = makeOptimizer(spec);
+  setLearningRate(opt, spec, 3);
+  const w = tf.variable(tf.tensor1d([1, -1, 0.5]));
+  // Adam's first update is lr * m / sqrt(v) = lr * sign(gradient), up to float32 rounding of w (1.2e-7).
+  opt.minimize(() => tf.sum(tf.mul(w, tf.tensor1d([3, -0.2, 7]))), false, [w]);
+  const moved = Array.from(w.dataSync()).map((v, i) => [1, -1, 0.5][i] - v);
+  moved.forEach((m, i) => t.true(Math.abs(m - [1e-3, -1e-3, 1e-3][i]) < 2e-7, `weight ${i} moved ${m}`));
+  opt.dispose();
+  w.dispose();
+});
+
+test('eps warm-up: eps and the step size rise linearly over the warm-up epochs, then stay', (t) => {
+  const spec = adversarialSpec({ threat: 'linf', eps: 0.3, steps: 7, stepSize: 0.1, warmupEpochs: 2 });
+  const at = (epoch: number, batch: number) => warmedUp(spec, epoch, batch, 10);
+  t.is(at(1, 0).eps, 0.3 / 20);
+  t.true(Math.abs(at(1, 9).eps - 0.15) < 1e-12 && Math.abs(at(1, 9).stepSize - 0.05) < 1e-12);
+  t.is(at(2, 9).eps, 0.3);
+  t.is(at(5, 3).eps, 0.3);
+  t.is(warmedUp({ ...spec, warmupEpochs: undefined }, 1, 0, 10).eps, 0.3);
 });
