@@ -14,7 +14,7 @@ import { openHandout } from './helpers/browser';
 import { tempDir } from './helpers/cli';
 import { readCsv, writeCsv } from '../lib/io/csv';
 import { accuracyTable } from '../lib/plots/chapter-figures';
-import { redBlue } from '../lib/plots/gradients';
+import { redBlue } from '../lib/figures/gradients';
 
 test('a figure is a div and a script that waits for Plotly, with no way out of its <script>', (t) => {
   const html = figureHtml({ data: [{ x: [1, 2], y: [3, 4], name: '</script><b>' }] });
