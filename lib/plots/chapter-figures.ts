@@ -1,6 +1,7 @@
 // The figures of the MNIST and CIFAR-10 chapters: Figures 1, 2, 3, 4 and 7 of the paper, and the
 // accuracy table. Grey digits and colour photos go through the same functions; `classNames` labels
 // what a data set names (CIFAR-10's 'cat'), class ids stand for themselves (MNIST's digits).
+import { className } from '../figures/classes';
 import * as tf from '@tensorflow/tfjs';
 import type { CurveRow } from '../eval/accuracy';
 import { Classifier, topClass } from '../models/classifier';
@@ -19,8 +20,6 @@ export type ModelCurveRow = CurveRow & { model: string };
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const normName = normSymbol;
-/** A class id as people read it. */
-const className = (c: number, classNames?: string[]) => classNames?.[c] ?? String(c);
 
 /** Each model's architecture, protocol and training time. */
 export function modelsTable(models: Record<string, TrainingRecord>): string {
