@@ -1,9 +1,5 @@
 // How big a run is. `quick` is what `npm start` and a lecture use; `full` reproduces the paper's scale.
 
-import { CIFAR10 } from './data/cifar10';
-import { MNIST } from './data/mnist';
-import type { ChapterSizes } from './data/spec';
-
 export interface Profile {
   name: 'quick' | 'full';
   theory: {
@@ -14,28 +10,16 @@ export interface Profile {
     /** Gradient steps per SVM. */
     svmSteps: number;
   };
-  /** The image chapters' sizes are their data set's (DatasetSpec.profiles), and what only one chapter has. */
-  mnist: ChapterSizes & {
-    /** Rerun Figure 1's 15 trainings, or read the CSV of our run. */
-    trainSizeSweep: boolean;
-  };
-  cifar10: ChapterSizes & {
+  /** The image chapters' sizes are their data set's (DatasetSpec.profiles); this is what only CIFAR-10's has. */
+  cifar10: {
     /** Test images attacked for a MadryLab ResNet-50 given in the parameters: about 60 times a ResNet-9's work. */
     checkpointImages: number;
   };
 }
 
 const PROFILES: Record<Profile['name'], Profile> = {
-  quick: {
-    name: 'quick', theory: { monteCarlo: 10_000, svmTrain: 2_000, svmSteps: 300 },
-    mnist: { ...MNIST.profiles.quick, trainSizeSweep: false },
-    cifar10: { ...CIFAR10.profiles.quick, checkpointImages: 50 },
-  },
-  full: {
-    name: 'full', theory: { monteCarlo: 100_000, svmTrain: 10_000, svmSteps: 1_000 },
-    mnist: { ...MNIST.profiles.full, trainSizeSweep: true },
-    cifar10: { ...CIFAR10.profiles.full, checkpointImages: 1_000 },
-  },
+  quick: { name: 'quick', theory: { monteCarlo: 10_000, svmTrain: 2_000, svmSteps: 300 }, cifar10: { checkpointImages: 50 } },
+  full: { name: 'full', theory: { monteCarlo: 100_000, svmTrain: 10_000, svmSteps: 1_000 }, cifar10: { checkpointImages: 1_000 } },
 };
 
 export const PROFILE_NAMES = Object.keys(PROFILES) as Profile['name'][];
