@@ -1,0 +1,54 @@
+// 95% intervals for an accuracy measured on n images: the Wilson score interval of k successes in n
+// trials. Every accuracy a chapter shows was counted on a finite subset (200 test images in CIFAR-10's
+// quick profile), so a table or curve carries this interval, and no one reads a 0.2-point gap as a finding.
+
+/** The standard normal's 97.5% quantile: a two-sided 95% interval. */
+export const Z95 = 1.959963984540054;
+
+export interface Interval {
+  /** The estimate k / n. */
+  p: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+/**
+ * The Wilson score interval for k successes in n trials at normal quantile z (default: 95%). Unlike
+ * p ± z sqrt(p(1 - p) / n), it stays inside [0, 1] and is not empty at k = 0 or k = n, where an
+ * attacked model's accuracy often sits.
+ */
+export function wilson(k: number, n: number, z = Z95): Interval {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`n must be a whole number >= 1, got ${n}`);
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`k must be a whole number in [0, ${n}], got ${k}`);
+  if (!(z > 0)) throw new Error(`z must be > 0, got ${z}`);
+  const p = k / n;
+  const z2n = (z * z) / n;
+  const centre = (p + z2n / 2) / (1 + z2n);
+  const half = (z / (1 + z2n)) * Math.sqrt(p * (1 - p) / n + (z * z) / (4 * n * n));
+  // At k = 0 or k = n one end is exactly 0 or 1; rounding must not push it past.
+  return { p, lo: k === 0 ? 0 : Math.max(0, centre - half), hi: k === n ? 1 : Math.min(1, centre + half), n };
+}
+
+/**
+ * The interval of an accuracy given as a fraction of n (what evaluations and CSVs hold): k is
+ * accuracy x n, which must be a whole number up to rounding.
+ */
+export function accuracyInterval(accuracy: number, n: number, z = Z95): Interval {
+  if (!(accuracy >= 0 && accuracy <= 1)) throw new Error(`accuracy must be in [0, 1], got ${accuracy}`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`n must be a whole number >= 1, got ${n}`);
+  const k = Math.round(accuracy * n);
+  if (Math.abs(k - accuracy * n) > 1e-6 * n) throw new Error(`accuracy ${accuracy} is not a count out of n = ${n} (${accuracy * n} images)`);
+  return wilson(k, n, z);
+}
+
+/** '90.0% [84.5, 93.8]': the estimate and its interval, in percent. */
+export function formatInterval(i: Interval, digits = 1): string {
+  const f = (v: number) => (100 * v).toFixed(digits);
+  return `${f(i.p)}% [${f(i.lo)}, ${f(i.hi)}]`;
+}
+
+/** Whether two measured accuracies' intervals overlap: if so, the text must not call one higher. */
+export function overlap(a: Interval, b: Interval): boolean {
+  return a.lo <= b.hi && b.lo <= a.hi;
+}

@@ -1,0 +1,42 @@
+// 95% intervals of accuracies (lib/eval/interval.ts) against closed forms and published values.
+import test from 'ava';
+import { accuracyInterval, formatInterval, overlap, wilson, Z95 } from '../lib/eval/interval';
+
+const close = (t: { true: (v: boolean, m?: string) => void }, a: number, b: number, tol: number, what: string) => t.true(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+test('Wilson intervals: Newcombe (1998), Table I, method 3', (t) => {
+  // Newcombe, "Two-sided confidence intervals for the single proportion", Stat. Med. 17:857-872, to 4 places.
+  for (const [k, n, lo, hi] of [[81, 263, 0.2553, 0.3662], [15, 148, 0.0624, 0.1605], [0, 20, 0, 0.1611], [1, 29, 0.0061, 0.1718]]) {
+    const w = wilson(k, n);
+    close(t, w.lo, lo, 5e-5, `${k}/${n} lower`);
+    close(t, w.hi, hi, 5e-5, `${k}/${n} upper`);
+  }
+});
+
+test('Wilson intervals: the bounds solve (k/n - q)^2 = z^2 q (1 - q) / n, and the ends in closed form', (t) => {
+  for (const [k, n] of [[3, 7], [100, 200], [508, 1017], [199, 200]]) {
+    const w = wilson(k, n);
+    for (const q of [w.lo, w.hi]) close(t, (k / n - q) ** 2, (Z95 ** 2 * q * (1 - q)) / n, 1e-12, `${k}/${n} at ${q}`);
+    t.true(w.lo < k / n && k / n < w.hi);
+  }
+  // At k = 0 the upper end is z^2 / (n + z^2); at k = n the lower end is n / (n + z^2).
+  close(t, wilson(0, 10).hi, Z95 ** 2 / (10 + Z95 ** 2), 1e-12, '0/10');
+  t.is(wilson(0, 10).lo, 0);
+  close(t, wilson(10, 10).lo, 10 / (10 + Z95 ** 2), 1e-12, '10/10');
+  t.is(wilson(10, 10).hi, 1);
+  // The widths the chapters quote: 200 images, +-6.9 points at 50%; 1,017, +-3.1.
+  close(t, (wilson(100, 200).hi - wilson(100, 200).lo) / 2, 0.0686, 5e-4, '200 at 50%');
+  close(t, (wilson(508, 1017).hi - wilson(508, 1017).lo) / 2, 0.0307, 5e-4, '1017 at 50%');
+});
+
+test('an accuracy and its n give the interval of its count; bad input is named', (t) => {
+  t.deepEqual(accuracyInterval(0.9, 10), wilson(9, 10));
+  t.deepEqual(accuracyInterval(0.875, 200), wilson(175, 200));
+  t.is(formatInterval(wilson(9, 10)), '90.0% [59.6, 98.2]');
+  t.true(overlap(wilson(90, 100), wilson(85, 100)));
+  t.false(overlap(wilson(99, 100), wilson(50, 100)));
+  t.throws(() => wilson(11, 10), { message: /k must be a whole number in \[0, 10\], got 11/ });
+  t.throws(() => wilson(1, 0), { message: /n must be a whole number >= 1, got 0/ });
+  t.throws(() => accuracyInterval(1.5, 10), { message: /accuracy must be in \[0, 1\], got 1.5/ });
+  t.throws(() => accuracyInterval(0.333, 10), { message: /accuracy 0.333 is not a count out of n = 10/ });
+});
