@@ -9,9 +9,11 @@ import { loadModel } from '../models/io';
 import { modelDir } from '../train/checkpoint';
 import { downloadProgress, terminalProgress } from '../progress';
 import { count, int, num } from './args';
+import { evalShipCommand } from './eval-ship';
 
 const EVAL_USAGE = `usage: at-odds eval --checkpoint DIR [--dataset mnist|cifar10] [--split test|train|sample] [--n N]
     [--threat linf|l2] [--eps E[,E2,...]] [--steps K] [--step-size S] [--restarts R] [--seed S] [--batch-size B]
+       at-odds eval --dataset D --ship ...: the evaluations the shipped models carry (--ship --help)
   defaults: --dataset: the one the model's input shape fits; --split test; every image of the split;
             --threat linf --eps 0 (standard accuracy only); --steps 40; --step-size 2.5 eps / steps; --restarts 1; --seed 0; --batch-size 200`;
 
@@ -29,6 +31,7 @@ function datasetOf(model: tf.LayersModel, named: string | undefined): DatasetSpe
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--ship')) return evalShipCommand(argv);
   const { values } = parseArgs({
     args: argv,
     options: {
