@@ -1,6 +1,8 @@
 // 95% intervals of accuracies (lib/eval/interval.ts) against closed forms and published values.
 import test from 'ava';
 import { accuracyInterval, formatInterval, overlap, wilson, Z95 } from '../lib/eval/interval';
+import { epsTrainFigure, trainSizeFigure } from '../lib/plots/chapter-figures';
+import { robustCurveFigure } from '../lib/plots/robustness';
 
 const close = (t: { true: (v: boolean, m?: string) => void }, a: number, b: number, tol: number, what: string) => t.true(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
@@ -38,5 +40,20 @@ test('an accuracy and its n give the interval of its count; bad input is named',
   t.throws(() => wilson(11, 10), { message: /k must be a whole number in \[0, 10\], got 11/ });
   t.throws(() => wilson(1, 0), { message: /n must be a whole number >= 1, got 0/ });
   t.throws(() => accuracyInterval(1.5, 10), { message: /accuracy must be in \[0, 1\], got 1.5/ });
-  t.throws(() => accuracyInterval(0.333, 10), { message: /accuracy 0.333 is not a count out of n = 10/ });
+  t.throws(() => accuracyInterval(0.5, 10.5), { message: /n must be a whole number >= 1, got 10.5/ });
+});
+
+test('every accuracy curve carries its 95% interval as error bars and data, and says n', (t) => {
+  const rows = [{ model: 'a', threat: 'l2', eps: 0, std_acc: 0.5, robust_acc: 0.5, n: 200 }, { model: 'a', threat: 'l2', eps: 1, std_acc: 0.5, robust_acc: 0.25, n: 200 }];
+  const fig = robustCurveFigure(rows);
+  const trace = fig.data[0] as { error_y: { array: number[]; arrayminus: number[] }; customdata: number[][] };
+  const w = wilson(50, 200);
+  close(t, trace.error_y.array[1], w.hi - 0.25, 1e-12, 'upper bar');
+  close(t, trace.error_y.arrayminus[1], 0.25 - w.lo, 1e-12, 'lower bar');
+  t.deepEqual(trace.customdata[1], [w.lo, w.hi, 200]);
+  t.regex(String((fig.layout!.title as { text: string }).text), /n = 200 test images; bars: 95% intervals/);
+  const sizes = trainSizeFigure([{ n: 250, threat: 'l2', eps_train: 0, epochs: 120, std_acc: 0.9, test_n: 10_000, train_seconds: 1 }]);
+  t.deepEqual((sizes.data[0] as { customdata: number[][] }).customdata[0], [accuracyInterval(0.9, 10_000).lo, accuracyInterval(0.9, 10_000).hi, 10_000]);
+  const fig7 = epsTrainFigure([{ threat: 'l2', eps_train: 0, std_acc: 0.99, model: 's' }, { threat: 'l2', eps_train: 1, std_acc: 0.98, model: 'r' }], 1000);
+  t.deepEqual((fig7.data[0] as { customdata: number[][] }).customdata[1].slice(2), [1000]);
 });

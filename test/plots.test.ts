@@ -84,8 +84,9 @@ test('red-blue colouring of signed gradients and the accuracy table', (t) => {
   t.deepEqual(Array.from(rgb.dataSync()), [1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0.5, 0.5]);
   rgb.dispose();
   const table = accuracyTable([
-    { model: 'm', threat: 'linf', eps: 0, std_acc: 0.99, robust_acc: 0.99, n: 10 },
-    { model: 'm', threat: 'linf', eps: 0.3, std_acc: 0.99, robust_acc: 0.9, n: 10 },
+    { model: 'm', threat: 'linf', eps: 0, std_acc: 1, robust_acc: 1, n: 10 },
+    { model: 'm', threat: 'linf', eps: 0.3, std_acc: 1, robust_acc: 0.9, n: 10 },
   ]);
-  t.is(table, '| model | standard | ℓ∞ ε=0.3 |\n| --- | --- | --- |\n| m | 99.0% | 90.0% |');
+  // Every cell with its 95% Wilson interval over n (10 of 10: [10 / (10 + z^2), 1]; 9 of 10: [59.6, 98.2]), and n named.
+  t.is(table, '| model | n | standard | ℓ∞ ε=0.3 |\n| --- | --- | --- | --- |\n| m | 10 | 100.0% [72.2, 100.0] | 90.0% [59.6, 98.2] |');
 });

@@ -56,12 +56,15 @@ export async function loadPublished(ch: ImageChapter, pathOrUrl: string): Promis
   };
 }
 
+/** The robustness library's README reports its CIFAR-10 models' accuracies on the whole test set. */
+const PUBLISHED_TEST_IMAGES = 10_000;
+
 /** Figure 7 with the robustness library's published ResNet-50s beside ours (dashed). */
 export function epsTrainFigureWithPublished(ch: ImageChapter, points: EpsTrainPoint[], published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): Figure {
-  return figures.epsTrainFigure(points, ch.testSet.n, { name: 'robustness library, ResNet-50 (published)', points: figures.publishedPoints(published) });
+  return figures.epsTrainFigure(points, ch.testSet.n, { name: 'robustness library, ResNet-50 (published)', points: figures.publishedPoints(published), n: PUBLISHED_TEST_IMAGES });
 }
 
 /** Ours beside the robustness library's: standard accuracy and robust accuracy at eps_train, per eps_train. */
 export function tradeoffSection(ch: ImageChapter, points: EpsTrainPoint[], acc: Accuracy, published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): string {
-  return `Ours (${ch.testSet.n} test images; robust: PGD-${acc.steps} on ${acc.n}) beside the robustness library's ResNet-50s (10,000 test images, PGD-20):\n\n${figures.tradeoffTable(points, acc.curves, published, 'robustness library')}`;
+  return `Ours (standard: n = ${ch.testSet.n} test images; robust: PGD-${acc.steps} on n = ${acc.n}) beside the robustness library's ResNet-50s (n = 10,000 test images, PGD-20), each with its 95% interval in brackets:\n\n${figures.tradeoffTable(points, acc.curves, published, 'robustness library', { standard: ch.testSet.n, published: PUBLISHED_TEST_IMAGES })}`;
 }

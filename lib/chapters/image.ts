@@ -9,6 +9,7 @@ import { batchTensors, ImageDataset, subset } from '../data/dataset';
 import { datasetSpec, DatasetSpec, loadDataset } from '../data/datasets';
 import type { ChapterSizes } from '../data/spec';
 import { CurveRow, robustCurves } from '../eval/accuracy';
+import { accuracyInterval } from '../eval/interval';
 import { className } from '../figures/classes';
 import { writeCsv } from '../io/csv';
 import type { Classifier } from '../models/classifier';
@@ -87,10 +88,15 @@ export async function measureAccuracy(ch: ImageChapter, opts: { attackImages?: n
   return { curves, steps, n: attackSet.n, extraN, extraModels };
 }
 
-/** The accuracy table, with what was measured on what. */
+/** Half the width of the 95% interval of an accuracy of 50% on n images, in points: the widest it gets. */
+const halfWidthAt50 = (n: number) => { const c = accuracyInterval(0.5, n); return (50 * (c.hi - c.lo)).toFixed(1); };
+
+/** The accuracy table, with what was measured on what, and how precisely. */
 export function accuracySection(acc: Accuracy): string {
   const extra = acc.extraN !== undefined ? ` (the MadryLab model on the first ${acc.extraN})` : '';
-  return `PGD-${acc.steps} with a random start, on the first ${acc.n} test images${extra}:\n\n${figures.accuracyTable(acc.curves)}`;
+  return `PGD-${acc.steps} with a random start, on the first n = ${acc.n} test images${extra}. Each cell is the accuracy on n images and, `
+    + `in brackets, its 95% interval (Wilson score): at n = ${acc.n} an accuracy near 50% is known to about ±${halfWidthAt50(acc.n)} points, `
+    + `so two numbers whose intervals overlap are not told apart by this run.\n\n${figures.accuracyTable(acc.curves)}`;
 }
 
 /** One figure per threat: the models outside the eps_train grid, and the grid's standard model with those trained against that threat. */

@@ -21,25 +21,27 @@ export interface Interval {
 export function wilson(k: number, n: number, z = Z95): Interval {
   if (!Number.isInteger(n) || n < 1) throw new Error(`n must be a whole number >= 1, got ${n}`);
   if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`k must be a whole number in [0, ${n}], got ${k}`);
-  if (!(z > 0)) throw new Error(`z must be > 0, got ${z}`);
-  const p = k / n;
-  const z2n = (z * z) / n;
-  const centre = (p + z2n / 2) / (1 + z2n);
-  const half = (z / (1 + z2n)) * Math.sqrt(p * (1 - p) / n + (z * z) / (4 * n * n));
-  // At k = 0 or k = n one end is exactly 0 or 1; rounding must not push it past.
-  return { p, lo: k === 0 ? 0 : Math.max(0, centre - half), hi: k === n ? 1 : Math.min(1, centre + half), n };
+  return score(k / n, n, z);
 }
 
 /**
- * The interval of an accuracy given as a fraction of n (what evaluations and CSVs hold): k is
- * accuracy x n, which must be a whole number up to rounding.
+ * The interval of an accuracy given as a fraction of n (what evaluations and CSVs hold). The score
+ * interval is a function of k / n, so an accuracy rounded on its way through a file still gets the
+ * interval of its n; only n must be a count.
  */
 export function accuracyInterval(accuracy: number, n: number, z = Z95): Interval {
   if (!(accuracy >= 0 && accuracy <= 1)) throw new Error(`accuracy must be in [0, 1], got ${accuracy}`);
   if (!Number.isInteger(n) || n < 1) throw new Error(`n must be a whole number >= 1, got ${n}`);
-  const k = Math.round(accuracy * n);
-  if (Math.abs(k - accuracy * n) > 1e-6 * n) throw new Error(`accuracy ${accuracy} is not a count out of n = ${n} (${accuracy * n} images)`);
-  return wilson(k, n, z);
+  return score(accuracy, n, z);
+}
+
+function score(p: number, n: number, z: number): Interval {
+  if (!(z > 0)) throw new Error(`z must be > 0, got ${z}`);
+  const z2n = (z * z) / n;
+  const centre = (p + z2n / 2) / (1 + z2n);
+  const half = (z / (1 + z2n)) * Math.sqrt(p * (1 - p) / n + (z * z) / (4 * n * n));
+  // At p = 0 or p = 1 one end is exactly 0 or 1; rounding must not push it past.
+  return { p, lo: p === 0 ? 0 : Math.max(0, centre - half), hi: p === 1 ? 1 : Math.min(1, centre + half), n };
 }
 
 /** '90.0% [84.5, 93.8]': the estimate and its interval, in percent. */

@@ -15,11 +15,15 @@ import { describeRecipe } from '../zoo/recipes';
 import { architecture } from '../models/architectures';
 import { formatEps, normSymbol } from '../attacks/threat';
 import type { PublishedModel } from '../models/published';
+import { accuracyInterval, formatInterval } from '../eval/interval';
+import { intervalBars } from './intervals';
 
 export type ModelCurveRow = CurveRow & { model: string };
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const normName = normSymbol;
+/** An accuracy counted on n images, with its 95% interval: '90.0% [84.5, 93.8]'. */
+const pctCI = (v: number, n: number) => formatInterval(accuracyInterval(v, n));
 
 /** Each model's architecture, protocol and training time. */
 export function modelsTable(models: Record<string, TrainingRecord>): string {
@@ -30,15 +34,21 @@ export function modelsTable(models: Record<string, TrainingRecord>): string {
   }));
 }
 
-/** Standard accuracy, then robust accuracy at each eps of each threat: one row per model. */
+/**
+ * Standard accuracy, then robust accuracy at each eps of each threat: one row per model, each cell with
+ * its 95% interval, and the number of test images n it was counted on.
+ */
 export function accuracyTable(rows: ModelCurveRow[]): string {
   const models = [...new Set(rows.map((r) => r.model))];
   const columns = [...new Map(rows.filter((r) => r.eps > 0).map((r) => [`${r.threat} ${r.eps}`, r])).values()];
-  const std = (m: string) => rows.find((r) => r.model === m)!.std_acc;
+  const first = (m: string) => rows.find((r) => r.model === m)!;
   const robust = (m: string, c: ModelCurveRow) => rows.find((r) => r.model === m && r.threat === c.threat && r.eps === c.eps);
   return markdownTable(
-    ['model', 'standard', ...columns.map((c) => `${normName(c.threat)} ε=${formatEps(c.eps)}`)],
-    models.map((m) => [m, pct(std(m)), ...columns.map((c) => (robust(m, c) ? pct(robust(m, c)!.robust_acc) : '–'))]),
+    ['model', 'n', 'standard', ...columns.map((c) => `${normName(c.threat)} ε=${formatEps(c.eps)}`)],
+    models.map((m) => [m, first(m).n, pctCI(first(m).std_acc, first(m).n), ...columns.map((c) => {
+      const r = robust(m, c);
+      return r ? pctCI(r.robust_acc, r.n) : '–';
+    })]),
   );
 }
 
@@ -49,19 +59,24 @@ export interface StdAccPoint { threat: string; eps_train: number; std_acc: numbe
  * (threat, eps_train, std_acc) of the models trained at each eps (eps_train 0: standard); `reference`,
  * published points drawn beside ours (dashed), under the name `referenceName`.
  */
-export function epsTrainFigure(points: StdAccPoint[], n: number, reference?: { name: string; points: StdAccPoint[] }): Figure {
+export function epsTrainFigure(points: StdAccPoint[], n: number, reference?: { name: string; points: StdAccPoint[]; n?: number }): Figure {
   const threats = ['linf', 'l2'].filter((t) => points.some((p) => p.threat === t));
-  const line = (ps: StdAccPoint[], t: string, i: number, name: string, dash?: string): Trace => {
+  // Each point with its 95% interval over the test images it was counted on (ours: n; the reference's, where it says).
+  const line = (ps: StdAccPoint[], t: string, i: number, name: string, count: number | undefined, dash?: string): Trace => {
     const sorted = ps.filter((p) => p.threat === t).sort((a, b) => a.eps_train - b.eps_train);
+    const ys = sorted.map((p) => p.std_acc);
+    const bars = count ? intervalBars(ys, ys.map(() => count)) : null;
     return {
-      x: sorted.map((p) => p.eps_train), y: sorted.map((p) => p.std_acc), text: sorted.map((p) => `${p.model}: ε_train ${formatEps(p.eps_train)}`), name,
+      x: sorted.map((p) => p.eps_train), y: ys, text: sorted.map((p) => `${p.model}: ε_train ${formatEps(p.eps_train)}`), name,
       mode: 'lines+markers', xaxis: i ? 'x2' : 'x', yaxis: i ? 'y2' : 'y', showlegend: i === 0, legendgroup: name,
-      hovertemplate: '%{text}: %{y:.1%}<extra></extra>', ...(dash ? { line: { dash, color: '#888' }, marker: { color: '#888' } } : { line: { color: '#1f77b4' }, marker: { color: '#1f77b4' } }),
+      ...(bars ? { error_y: bars.error_y, customdata: bars.customdata, hovertemplate: '%{text}: %{y:.1%} [%{customdata[0]:.1%}, %{customdata[1]:.1%}] on %{customdata[2]} images<extra></extra>' }
+        : { hovertemplate: '%{text}: %{y:.1%}<extra></extra>' }),
+      ...(dash ? { line: { dash, color: '#888' }, marker: { color: '#888' } } : { line: { color: '#1f77b4' }, marker: { color: '#1f77b4' } }),
     };
   };
   const data: Trace[] = threats.flatMap((t, i) => [
-    line(points, t, i, 'ours'),
-    ...(reference && reference.points.some((p) => p.threat === t) ? [line(reference.points, t, i, reference.name, 'dash')] : []),
+    line(points, t, i, 'ours', n),
+    ...(reference && reference.points.some((p) => p.threat === t) ? [line(reference.points, t, i, reference.name, reference.n, 'dash')] : []),
   ]);
   const all = [...points, ...(reference?.points ?? [])];
   const lo = Math.min(...all.map((p) => p.std_acc));
@@ -71,7 +86,7 @@ export function epsTrainFigure(points: StdAccPoint[], n: number, reference?: { n
   return {
     data,
     layout: {
-      title: { text: `Standard accuracy falls as ε_train grows (${n} test images)` },
+      title: { text: `Standard accuracy falls as ε_train grows (n = ${n} test images; bars: 95% intervals)` },
       grid: { rows: 1, columns: threats.length, pattern: 'independent' },
       xaxis: axis(threats[0]), yaxis: { title: { text: 'standard accuracy' }, range, tickformat: '.1%' },
       ...(threats[1] ? { xaxis2: axis(threats[1]), yaxis2: { range, tickformat: '.1%' } } : {}),
@@ -86,10 +101,13 @@ export function trainSizeFigure(rows: TrainSizeRow[]): Figure {
   return {
     data: epsList.map((eps) => {
       const rs = rows.filter((r) => r.eps_train === eps).sort((a, b) => a.n - b.n);
-      return { x: rs.map((r) => r.n), y: rs.map((r) => r.std_acc), name: eps === 0 ? 'standard (ε_train = 0)' : `${normName(rs[0].threat)} ε_train = ${eps}`, mode: 'lines+markers' };
+      const ys = rs.map((r) => r.std_acc);
+      const { error_y, customdata } = intervalBars(ys, rs.map((r) => Number(r.test_n)));
+      return { x: rs.map((r) => r.n), y: ys, name: eps === 0 ? 'standard (ε_train = 0)' : `${normName(rs[0].threat)} ε_train = ${eps}`, mode: 'lines+markers',
+        error_y, customdata, hovertemplate: `%{x} training images: %{y:.2%} [%{customdata[0]:.2%}, %{customdata[1]:.2%}] on %{customdata[2]} test images<extra></extra>` };
     }),
     layout: {
-      title: { text: `Standard accuracy against training-set size (${rows[0]?.test_n ?? 0} test images)` },
+      title: { text: `Standard accuracy against training-set size (n = ${rows[0]?.test_n ?? 0} test images; bars: 95% intervals)` },
       xaxis: { title: { text: 'training images' }, type: 'log' }, yaxis: { title: { text: 'standard accuracy' }, tickformat: '.0%' },
     },
   };
@@ -154,10 +172,12 @@ export async function interpolationGrid(frames: tf.Tensor4D, model: Classifier, 
 }
 
 /**
- * Ours beside the published: for each eps_train, our grid model's standard accuracy (`points`) and
- * robust accuracy at its eps_train (`curves`), and the published model's two numbers at that eps_train.
+ * Ours beside the published: for each eps_train, our grid model's standard accuracy (`points`, on
+ * n.standard test images) and robust accuracy at its eps_train (`curves`, on each row's n), and the
+ * published model's two numbers at that eps_train (on n.published), each with its 95% interval.
  */
-export function tradeoffTable(points: StdAccPoint[], curves: ModelCurveRow[], published: PublishedModel[], publishedName: string): string {
+export function tradeoffTable(points: StdAccPoint[], curves: ModelCurveRow[], published: PublishedModel[], publishedName: string,
+  n: { standard: number; published: number }): string {
   const rows = points.filter((p, i) => p.eps_train > 0 || points.findIndex((q) => q.eps_train === 0) === i);
   const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
   return markdownTable(
@@ -165,9 +185,9 @@ export function tradeoffTable(points: StdAccPoint[], curves: ModelCurveRow[], pu
     rows.map((p) => {
       const ours = curves.find((r) => r.model === p.model && r.threat === p.threat && near(r.eps, p.eps_train));
       const theirs = published.find((m) => near(m.eps ?? 0, p.eps_train) && (p.eps_train === 0 || m.threat === p.threat));
-      return [p.eps_train === 0 ? '0 (standard)' : `${normName(p.threat)} ${formatEps(p.eps_train)}`, p.model, pct(p.std_acc),
-        p.eps_train === 0 ? '–' : ours ? pct(ours.robust_acc) : 'not attacked', theirs?.stdAcc !== undefined ? pct(theirs.stdAcc) : '–',
-        theirs?.robustAcc !== undefined ? pct(theirs.robustAcc) : '–'];
+      return [p.eps_train === 0 ? '0 (standard)' : `${normName(p.threat)} ${formatEps(p.eps_train)}`, p.model, pctCI(p.std_acc, n.standard),
+        p.eps_train === 0 ? '–' : ours ? pctCI(ours.robust_acc, ours.n) : 'not attacked', theirs?.stdAcc !== undefined ? pctCI(theirs.stdAcc, n.published) : '–',
+        theirs?.robustAcc !== undefined ? pctCI(theirs.robustAcc, n.published) : '–'];
     }),
   );
 }
