@@ -77,7 +77,7 @@ test.serial('the 01-theory handout in a browser: its figures compute live from p
     t.true(Math.abs(line.y[i] - linearAccuracy(averagingClassifier(100), { p: 0.95, d: 100, eta: 0.2 }, 0.2)) < 1e-6, 'the averaging line at eps = eta is the closed form at the new parameters');
     const points = (f: typeof before) => f.traces.filter((d) => d.name.endsWith('Monte Carlo')).map((d) => d.y);
     t.deepEqual(points(after), points(before), 'the Monte Carlo points stay where they were sampled');
-    t.regex(after.title, /points: \d+ samples at p = 0\.95, d = 1000/);
+    t.regex(after.title, /points: n = \d+ samples at p = 0\.95, d = 1000/);
     // Theorem 2.1's bound follows p.
     const tradeoff = await slide(2, 'p', 0.9);
     const bound = tradeoff.traces[0];

@@ -6,6 +6,8 @@ import { openLab, runNotebooks } from './notebooks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
 import { benchCommand } from './bench';
+import { assignmentsCommand } from './assignments';
+import { referencesCommand } from './references';
 import { runDataset, shippedDir, shipRun } from '../zoo/zoo';
 import { MNIST_TRAIN_SIZE, trainSizeSweep } from '../zoo/train-size';
 import { datasetSpec, loadDataset } from '../data/datasets';
@@ -20,8 +22,10 @@ const USAGE = `usage: at-odds <command>
   ship --recipe NAME --run DIR [--dataset D]  copy a finished run into data/models/<dataset>/NAME (float16)
   eval --checkpoint DIR [--eps E ...]       standard and PGD robust accuracy, as one JSON line (--help)
   bench [--dataset mnist|cifar10] [--peer]  throughput against the PyTorch peer (--help)
+  references [--check]          write each chapter's References section from references.bib (--check: only say which are stale)
   notebooks <name...> | --all   execute notebooks and export their handouts
-      [--profile quick|full] [--set key=value ...] [--out DIR]`;
+      [--profile quick|full] [--set key=value ...] [--out DIR]
+  assignments release | grade DIR   the chapters' exercises: student versions and handouts; autograding (--help)`;
 
 /** The commands whose options are parsed here, and their help (train, eval and bench have their own). */
 const HELP: Record<string, string> = {
@@ -29,6 +33,7 @@ const HELP: Record<string, string> = {
   backend: 'usage: at-odds backend\n  prints the TensorFlow.js backend in use and why (AT_ODDS_BACKEND=node|wasm|cpu forces one); no options',
   lab: 'usage: at-odds lab [JUPYTER LAB OPTIONS...]\n  JupyterLab on the repository with the tslab kernel; options go to jupyter lab as they are',
   'train-size': 'usage: at-odds train-size --out DIR\n  Figure 1\'s 15 trainings of the MNIST chapter (sizes 250 to 60,000; eps_train 0, 1, 2 in l2), resuming what is done\n  --out DIR   where the runs and train-size.csv go (required)',
+  references: 'usage: at-odds references [--check]\n  writes each notebook\'s last cell, its References section, from the works its markdown cites ([Author Year](#ref-KEY)) and references.bib\n  --check   change nothing; exit 1 and name the notebooks whose section is out of date',
   ship: 'usage: at-odds ship --recipe NAME --run DIR [--dataset mnist|cifar10]\n  checks a finished run of a recipe (protocol, every epoch, accuracy on the embedded sample) and copies it into data/models/<dataset>/NAME as float16\n  --recipe NAME   a recipe of lib/zoo/recipes.ts (required)\n  --run DIR       the run\'s --out folder (required)\n  --dataset D     mnist or cifar10 (default: the run\'s own)',
   notebooks: `usage: at-odds notebooks <name...> | --all [--profile quick|full] [--set key=value ...] [--out DIR]
   executes notebooks on tslab and exports each as a handout (HTML, and PDF when Chromium is installed)
@@ -79,6 +84,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'bench':
       return benchCommand(rest);
+    case 'assignments':
+      return assignmentsCommand(rest);
+    case 'references':
+      return referencesCommand(rest);
     case 'lab':
       return openLab(rest);
     case 'notebooks': {

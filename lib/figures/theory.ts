@@ -86,7 +86,8 @@ export function accuracyVsEpsFigure(params: TheoryParams, thetas: Record<string,
     ];
   });
   const vline = (x: number, text: string) => ({ type: 'line', x0: x, x1: x, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dot', color: '#888' }, label: { text } });
-  const points = !mc ? '' : same ? `; points: ${mc.n} samples` : `; points: ${mc.n} samples at p = ${mc.params.p}, d = ${mc.params.d}, η = ${fmt(mc.params.eta)}`;
+  // The points are Monte Carlo estimates on n samples; their bars, ± 2 standard errors, are about a 95% interval.
+  const points = !mc ? '' : `; points: n = ${mc.n} samples${same ? '' : ` at p = ${mc.params.p}, d = ${mc.params.d}, η = ${fmt(mc.params.eta)}`}, bars ±2 s.e. (95%)`;
   return {
     data,
     layout: {
@@ -164,18 +165,25 @@ export function svmFigure(rows: SvmRow[], params: TheoryParams, nTrain: number):
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
-/** Standard accuracy and robust accuracy at eps = 2 eta of each classifier, closed form beside Monte Carlo. */
+/**
+ * Standard accuracy and robust accuracy at eps = 2 eta of each classifier, closed form beside Monte
+ * Carlo on n samples, the latter ± 1.96 standard errors (a 95% interval).
+ */
 export function accuracySummary(rows: AccuracyRow[], eta: number): string {
   const at = (name: string, eps: number) => rows.find((r) => r.classifier === name && Math.abs(r.eps - eps) < 1e-12);
   const names = [...new Set(rows.map((r) => r.classifier))];
+  const mc = (r: AccuracyRow) => `${pct(r.monteCarlo)} ± ${pct(Z95 * r.se)}`;
   return markdownTable(
-    ['classifier', 'standard: closed form', 'standard: Monte Carlo', 'robust at ε = 2η: closed form', 'robust at ε = 2η: Monte Carlo'],
+    ['classifier', 'n', 'standard: closed form', 'standard: Monte Carlo ± 95%', 'robust at ε = 2η: closed form', 'robust at ε = 2η: Monte Carlo ± 95%'],
     names.map((name) => {
       const [s, r] = [at(name, 0), at(name, 2 * eta)];
       if (!s || !r) throw new Error(`accuracySummary: the rows for ${name} have no eps = 0 or eps = 2 eta`);
-      return [name, pct(s.closedForm), `${pct(s.monteCarlo)} ± ${pct(s.se)}`, pct(r.closedForm), `${pct(r.monteCarlo)} ± ${pct(r.se)}`];
+      return [name, s.n, pct(s.closedForm), mc(s), pct(r.closedForm), mc(r)];
     }));
 }
+
+/** The standard normal's 97.5% quantile: ± Z95 standard errors is a 95% interval. */
+const Z95 = 1.959963984540054;
 
 /** The standard SVM (eps_train = 0) against every adversarially trained one. */
 export function svmSummary(rows: SvmRow[], eta: number): string {

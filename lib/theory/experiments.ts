@@ -12,6 +12,8 @@ export interface AccuracyRow {
   closedForm: number;
   monteCarlo: number;
   se: number;
+  /** Samples the Monte Carlo estimate counted. */
+  n: number;
 }
 
 /** Each classifier's accuracy at each eps, in closed form and measured on `data`. */
@@ -20,7 +22,7 @@ export function accuracyTable(params: TheoryParams, classifiers: Record<string, 
   return Object.entries(classifiers).flatMap(([classifier, w]) =>
     epsList.map((eps) => {
       const mc = empiricalAccuracy(w, data, eps);
-      return { classifier, eps, closedForm: linearAccuracy(w, params, eps), monteCarlo: mc.accuracy, se: mc.se };
+      return { classifier, eps, closedForm: linearAccuracy(w, params, eps), monteCarlo: mc.accuracy, se: mc.se, n: mc.n };
     }));
 }
 
