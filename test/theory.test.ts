@@ -146,3 +146,42 @@ test('the live figures: classifiers by their angle, the figure at the sliders\' 
   t.regex(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="900" height="420"/);
   t.true(svg.includes('>x: closed form</text>') && !svg.includes('<b>') && !svg.includes('script'), 'tags in a name are plotly markup: left out, as text');
 });
+
+test('the SVM\'s shortcuts (scores over the non-zero weights, the subgradient by the inactive samples) give the plain subgradient method\'s weights', (t) => {
+  const params = { p: 0.9, d: 30, eta: 0.4 };
+  const data = sampleD(params, 300, 2);
+  // The method as written in the comment of lib/theory/svm.ts, with no shortcut.
+  const plain = (eps: number, steps: number) => {
+    const { x, y, n, dim } = data;
+    const w = new Float64Array(dim);
+    const average = new Float64Array(dim);
+    for (let s = 1; s <= steps; s++) {
+      const norm1 = w.reduce((a, v) => a + Math.abs(v), 0);
+      const grad = new Float64Array(dim);
+      let active = 0;
+      for (let i = 0; i < n; i++) {
+        let score = 0;
+        for (let j = 0; j < dim; j++) score += w[j] * x[i * dim + j];
+        if (1 - y[i] * score + eps * norm1 > 0) {
+          active++;
+          for (let j = 0; j < dim; j++) grad[j] -= y[i] * x[i * dim + j];
+        }
+      }
+      const lr = 0.5 / Math.sqrt(s);
+      for (let j = 0; j < dim; j++) {
+        const v = w[j] - (lr * grad[j]) / n;
+        w[j] = Math.sign(v) * Math.max(0, Math.abs(v) - (lr * eps * active) / n);
+      }
+      const norm = Math.sqrt(w.reduce((a, v) => a + v * v, 0));
+      if (norm > 1) for (let j = 0; j < dim; j++) w[j] /= norm;
+      if (s > steps / 2) for (let j = 0; j < dim; j++) average[j] += w[j] / Math.ceil(steps / 2);
+    }
+    return average;
+  };
+  for (const eps of [0, 0.2, 0.5, 1.5]) {
+    const fast = trainSvm(data, { epsTrain: eps, steps: 60 }).w;
+    const slow = plain(eps, 60);
+    const worst = Math.max(...Array.from(fast, (v, j) => Math.abs(v - slow[j])));
+    t.true(worst < 1e-9, `eps ${eps}: the weights differ by ${worst}`);
+  }
+});
