@@ -13,7 +13,7 @@ import { downloadProgress } from '../progress';
 import { EpsTrainPoint } from '../zoo/chapter';
 import { MNIST_TRAIN_SIZE, trainSizeSweep, TrainSizeRow } from '../zoo/train-size';
 import { modelsDir } from '../zoo/zoo';
-import type { Accuracy, ImageChapter } from './image';
+import { Accuracy, epsTrainImages, ImageChapter } from './image';
 
 /**
  * Figure 1's rows: the 15 trainings of MNIST_TRAIN_SIZE, rerun (resuming) where the profile trains, or
@@ -60,11 +60,11 @@ export async function loadPublished(ch: ImageChapter, pathOrUrl: string): Promis
 const PUBLISHED_TEST_IMAGES = 10_000;
 
 /** Figure 7 with the robustness library's published ResNet-50s beside ours (dashed). */
-export function epsTrainFigureWithPublished(ch: ImageChapter, points: EpsTrainPoint[], published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): Figure {
-  return figures.epsTrainFigure(points, ch.testSet.n, { name: 'robustness library, ResNet-50 (published)', points: figures.publishedPoints(published), n: PUBLISHED_TEST_IMAGES });
+export function epsTrainFigureWithPublished(_ch: ImageChapter, points: EpsTrainPoint[], published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): Figure {
+  return figures.epsTrainFigure(points, epsTrainImages(points), { name: 'robustness library, ResNet-50 (published)', points: figures.publishedPoints(published), n: PUBLISHED_TEST_IMAGES });
 }
 
 /** Ours beside the robustness library's: standard accuracy and robust accuracy at eps_train, per eps_train. */
-export function tradeoffSection(ch: ImageChapter, points: EpsTrainPoint[], acc: Accuracy, published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): string {
-  return `Ours (standard: n = ${ch.testSet.n} test images; robust: PGD-${acc.steps} on n = ${acc.n}) beside the robustness library's ResNet-50s (n = 10,000 test images, PGD-20), each with its 95% interval in brackets:\n\n${figures.tradeoffTable(points, acc.curves, published, 'robustness library', { standard: ch.testSet.n, published: PUBLISHED_TEST_IMAGES })}`;
+export function tradeoffSection(_ch: ImageChapter, points: EpsTrainPoint[], acc: Accuracy, published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): string {
+  return `Ours (standard: n = ${epsTrainImages(points)} test images; robust: PGD-${acc.steps} on n = ${acc.n}) beside the robustness library's ResNet-50s (n = 10,000 test images, PGD-20), each with its 95% interval in brackets:\n\n${figures.tradeoffTable(points, acc.curves, published, 'robustness library', { standard: epsTrainImages(points), published: PUBLISHED_TEST_IMAGES })}`;
 }

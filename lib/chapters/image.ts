@@ -11,6 +11,7 @@ import type { ChapterSizes } from '../data/spec';
 import { CurveRow, robustCurves } from '../eval/accuracy';
 import { accuracyInterval } from '../eval/interval';
 import { className } from '../figures/classes';
+import { chapterEvaluations, checkEvaluations, evaluationsMarkdown, storedCurves } from './evaluations';
 import { writeCsv } from '../io/csv';
 import type { Classifier } from '../models/classifier';
 import * as figures from '../plots/chapter-figures';
@@ -33,11 +34,13 @@ export interface ImageChapter {
   missing: string[];
   /** The profile's test split (the embedded sample in the quick profile). */
   testSet: ImageDataset;
+  /** Measure everything now, even where a shipped model's stored evaluation could be shown. */
+  remeasure: boolean;
   onProgress?: OnProgress;
 }
 
 /** A chapter: its data set's models (read from data/models/<dataset>/, or trained in the full profile) and its test images. */
-export async function openChapter(dataset: string, opts: { profile: string; outDir: string; onProgress?: OnProgress }): Promise<ImageChapter> {
+export async function openChapter(dataset: string, opts: { profile: string; outDir: string; remeasure?: boolean; onProgress?: OnProgress }): Promise<ImageChapter> {
   const spec = datasetSpec(dataset);
   const sizes = spec.profiles[opts.profile as keyof DatasetSpec['profiles']];
   if (!sizes) throw new Error(`profile must be one of ${Object.keys(spec.profiles).join(', ')}, got '${opts.profile}'`);
@@ -46,7 +49,7 @@ export async function openChapter(dataset: string, opts: { profile: string; outD
   const trainSet = sizes.train ? await load('train') : null;
   const zoo = await zooModels(spec.name, { train: trainSet ? { data: trainSet, dir: path.join(opts.outDir, 'models') } : undefined, onProgress, skipUnshipped: true });
   const models = Object.fromEntries(Object.entries(zoo).map(([name, z]) => [name, z.model as Classifier]));
-  return { spec, sizes, outDir: opts.outDir, zoo, models, missing: sizes.train ? [] : unshipped(spec.name), testSet: await load(sizes.testSplit), onProgress };
+  return { spec, sizes, outDir: opts.outDir, zoo, models, missing: sizes.train ? [] : unshipped(spec.name), testSet: await load(sizes.testSplit), remeasure: Boolean(opts.remeasure), onProgress };
 }
 
 /** The models table: architecture, protocol, epochs, time and last training accuracy of each. */
@@ -65,27 +68,42 @@ export interface Accuracy {
   /** Test images attacked for the extra models (a MadryLab ResNet-50 costs 60 times a ResNet-9). */
   extraN?: number;
   extraModels: string[];
+  /** Where stored evaluations were shown instead of attacks now: what measured them, and the live check of a few images (markdown; '' if none). */
+  source: string;
 }
 
 /**
- * Standard and robust accuracy of every model on the first `attackImages` test images, PGD with a
- * random start at each eps of the data set's grids (both norms); written to accuracy.csv. `extra`
- * models (a published checkpoint) join on their own, smaller subset.
+ * Standard and robust accuracy of every model, PGD with a random start at each eps of the data set's
+ * grids (both norms); written to accuracy.csv. A shipped model's stored evaluation is shown as it is
+ * (lib/chapters/evaluations.ts), and re-measured live on the first `checkImages` test images (default
+ * 20) at two budgets; the others (trained here, other weights, `remeasure`) are attacked now on the first
+ * `attackImages` test images. `extra` models (a published checkpoint) join on their own, smaller subset.
  */
-export async function measureAccuracy(ch: ImageChapter, opts: { attackImages?: number; pgdSteps?: number; extra?: { models: Record<string, Classifier>; images: number } } = {}): Promise<Accuracy> {
-  const steps = opts.pgdSteps || ch.sizes.pgdSteps;
+export async function measureAccuracy(ch: ImageChapter, opts: { attackImages?: number; pgdSteps?: number; checkImages?: number; extra?: { models: Record<string, Classifier>; images: number } } = {}): Promise<Accuracy> {
+  const liveSteps = opts.pgdSteps || ch.sizes.pgdSteps;
   const attackSet = subset(ch.testSet, 0, Math.min(opts.attackImages || ch.sizes.attackImages, ch.testSet.n));
   const grids = ch.spec.epsGrids;
-  const curves = await robustCurves(ch.models, attackSet, { grids, steps, onProgress: ch.onProgress });
+  const stored = chapterEvaluations(ch);
+  const live = Object.fromEntries(Object.entries(ch.models).filter(([name]) => !(name in stored)));
+  const measured = Object.keys(live).length ? await robustCurves(live, attackSet, { grids, steps: liveSteps, onProgress: ch.onProgress }) : [];
+  const order = Object.keys(ch.models);
+  const curves = [...storedCurves(stored), ...measured.map((r) => ({ ...r, steps: liveSteps }))].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model));
+  const storedOnly = Object.keys(live).length === 0 && Object.keys(stored).length > 0;
+  // The table's n and steps: the stored ones when every model is stored, else those of the attacks now.
+  const steps = storedOnly ? Object.values(stored)[0].settings.steps : liveSteps;
+  const n = storedOnly ? Math.min(...curves.filter((r) => r.eps > 0).map((r) => r.n)) : attackSet.n;
+  const check = Object.keys(stored).length ? await checkEvaluations(ch, stored, { images: opts.checkImages ?? 20 }) : undefined;
+  const source = evaluationsMarkdown(ch, stored, check) + (Object.keys(stored).length && Object.keys(live).length
+    ? `\n\nMeasured now (PGD-${liveSteps} on the first ${attackSet.n} test images), having no stored evaluation for these weights: ${Object.keys(live).join(', ')}.` : '');
   const extraModels = Object.keys(opts.extra?.models ?? {});
   let extraN: number | undefined;
   if (opts.extra && extraModels.length) {
     const extraSet = subset(ch.testSet, 0, Math.min(opts.extra.images, attackSet.n));
-    curves.push(...await robustCurves(opts.extra.models, extraSet, { grids, steps, onProgress: ch.onProgress }));
+    curves.push(...(await robustCurves(opts.extra.models, extraSet, { grids, steps: liveSteps, onProgress: ch.onProgress })).map((r) => ({ ...r, steps: liveSteps })));
     extraN = extraSet.n;
   }
   writeCsv(path.join(ch.outDir, 'accuracy.csv'), curves);
-  return { curves, steps, n: attackSet.n, extraN, extraModels };
+  return { curves, steps, n, extraN, extraModels, source };
 }
 
 /** Half the width of the 95% interval of an accuracy of 50% on n images, in points: the widest it gets. */
@@ -96,7 +114,7 @@ export function accuracySection(acc: Accuracy): string {
   const extra = acc.extraN !== undefined ? ` (the MadryLab model on the first ${acc.extraN})` : '';
   return `PGD-${acc.steps} with a random start, on the first n = ${acc.n} test images${extra}. Each cell is the accuracy on n images and, `
     + `in brackets, its 95% interval (Wilson score): at n = ${acc.n} an accuracy near 50% is known to about ±${halfWidthAt50(acc.n)} points, `
-    + `so two numbers whose intervals overlap are not told apart by this run.\n\n${figures.accuracyTable(acc.curves)}`;
+    + `so two numbers whose intervals overlap are not told apart by this run.\n\n${figures.accuracyTable(acc.curves)}${acc.source ? `\n\n${acc.source}` : ''}`;
 }
 
 /** One figure per threat: the models outside the eps_train grid, and the grid's standard model with those trained against that threat. */
@@ -108,11 +126,26 @@ export function robustCurveFigures(ch: ImageChapter, acc: Accuracy): Figure[] {
   });
 }
 
-/** Figure 7's points: each grid model's standard accuracy on the test images at its eps_train; written to std_vs_eps_train.csv. */
+/**
+ * Figure 7's points: each grid model's standard accuracy at its eps_train, from its stored evaluation
+ * (every test image measured when it was shipped) or else measured now on the chapter's test images;
+ * written to std_vs_eps_train.csv.
+ */
 export async function measureEpsTrain(ch: ImageChapter): Promise<EpsTrainPoint[]> {
-  const points = await epsTrainPoints(ch.spec.name, ch.models, ch.testSet);
+  const known = Object.fromEntries(Object.entries(chapterEvaluations(ch)).map(([m, ev]) => [m, { std_acc: ev.clean.acc, n: ev.clean.n }]));
+  const points = await epsTrainPoints(ch.spec.name, ch.models, ch.testSet, ch.onProgress, known);
   writeCsv(path.join(ch.outDir, 'std_vs_eps_train.csv'), points);
   return points;
+}
+
+/** The test images Figure 7's points were counted on (the fewest, if they differ). */
+export function epsTrainImages(points: EpsTrainPoint[]): number {
+  return Math.min(...points.map((p) => p.n));
+}
+
+/** Figure 7: standard accuracy against eps_train, with how many test images it was counted on. */
+export function epsTrainSection(points: EpsTrainPoint[]): Figure {
+  return figures.epsTrainFigure(points, epsTrainImages(points));
 }
 
 /** Test images by index, as tensors: x [N, H, W, C] in [0, 1] and labels [N]. */

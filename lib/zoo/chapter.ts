@@ -37,19 +37,19 @@ export function figureModels<M>(dataset: string, figure: 'features' | 'explorer'
   return Object.fromEntries(present.map(([label, name]) => [label, models[name]]));
 }
 
-export interface EpsTrainPoint { [key: string]: number | string; threat: string; eps_train: number; std_acc: number; model: string }
+export interface EpsTrainPoint { [key: string]: number | string; threat: string; eps_train: number; std_acc: number; model: string; /** Test images counted. */ n: number }
 
 /**
  * Figure 7's points: each grid model's standard accuracy on `testSet` at its eps_train, under its
  * threat; the standard model is the eps_train = 0 point of both threats. Grid models missing from
- * `models` are left out.
+ * `models` are left out. A model in `known` (its stored evaluation) is not measured again.
  */
-export async function epsTrainPoints(dataset: string, models: Record<string, Classifier>, testSet: ImageDataset, onProgress?: OnProgress): Promise<EpsTrainPoint[]> {
+export async function epsTrainPoints(dataset: string, models: Record<string, Classifier>, testSet: ImageDataset, onProgress?: OnProgress, known: Record<string, { std_acc: number; n: number }> = {}): Promise<EpsTrainPoint[]> {
   const points: EpsTrainPoint[] = [];
   for (const r of gridRecipes(dataset).filter((g) => g.name in models)) {
-    const { std_acc } = await evaluate(models[r.name], testSet, { onProgress });
+    const { std_acc, n } = known[r.name] ?? await evaluate(models[r.name], testSet, { onProgress });
     const threats: Norm[] = r.adversarial ? [r.adversarial.threat] : ['linf', 'l2'];
-    for (const threat of threats) points.push({ threat, eps_train: r.adversarial?.eps ?? 0, std_acc, model: r.name });
+    for (const threat of threats) points.push({ threat, eps_train: r.adversarial?.eps ?? 0, std_acc, model: r.name, n });
   }
   return points;
 }

@@ -117,6 +117,8 @@ export interface MeasureOptions {
   provenance: { command: string; commit: string; libDirty: boolean };
   /** A checkpoint file: each point is saved there as it finishes, and a run resumes from it. */
   partial: string;
+  /** Where evaluation.json goes (default beside the shipped model; a test writes elsewhere). */
+  dest?: string;
   /** The backend in words (default tf.getBackend()). */
   backend?: string;
   onProgress?: OnProgress;
@@ -133,7 +135,8 @@ export async function measureEvaluation(dataset: string, name: string, model: Cl
   const weights = weightsSha256(shippedDir(dataset, name));
   const same = (ev: ShippedEvaluation | null) => ev && ev.weightsSha256 === weights && JSON.stringify(ev.settings) === JSON.stringify(s) ? ev : null;
   const read = (f: string) => (fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) as ShippedEvaluation : null);
-  const prior = same(read(opts.partial)) ?? same(read(evaluationPath(dataset, name)));
+  const dest = opts.dest ?? evaluationPath(dataset, name);
+  const prior = same(read(opts.partial)) ?? same(read(dest));
   const started = Date.now();
   const ev: ShippedEvaluation = {
     dataset, model: name, weightsSha256: weights, settings: s, clean: prior?.clean as EvalPoint, points: [], ...opts.provenance,
@@ -151,24 +154,25 @@ export async function measureEvaluation(dataset: string, name: string, model: Cl
     ev.points.push(await measurePoint(model, data, p.threat, p.eps, n, s, old, labelled(opts.onProgress, `${name}, ${p.threat} ${p.eps}`)));
     save(opts.partial);
   }
-  save(evaluationPath(dataset, name));
+  save(dest);
   fs.rmSync(opts.partial, { force: true });
   return ev;
 }
 
 /**
- * The evaluation as the chapter's rows, per norm of the grids: eps 0 is clean accuracy on cleanN images;
- * each attacked point has its own n, and std_acc there is clean accuracy on those same n images.
+ * The evaluation as the chapter's rows, per norm of the grids, every row on the images attacked (the
+ * first n): eps 0 and each row's std_acc are clean accuracy on those same images, so that a row of the
+ * table compares like with like. Clean accuracy on all cleanN images is ev.clean (Figure 7 shows it).
  */
 export function evaluationRows(ev: ShippedEvaluation): CurveRow[] {
   const clean = unpackBits(ev.clean.bits, ev.clean.n);
   const rows: CurveRow[] = [];
   for (const threat of NORMS) {
-    rows.push({ threat, eps: 0, std_acc: ev.clean.acc, robust_acc: ev.clean.acc, n: ev.clean.n });
-    for (const p of ev.points.filter((q) => q.threat === threat)) {
-      const std = clean.slice(0, p.n).reduce((s, b) => s + b, 0) / p.n;
-      rows.push({ threat, eps: p.eps, std_acc: std, robust_acc: p.acc, n: p.n });
-    }
+    const points = ev.points.filter((q) => q.threat === threat);
+    const n = Math.min(...points.map((p) => p.n));
+    const std = (m: number) => clean.slice(0, m).reduce((s, b) => s + b, 0) / m;
+    rows.push({ threat, eps: 0, std_acc: std(n), robust_acc: std(n), n });
+    for (const p of points) rows.push({ threat, eps: p.eps, std_acc: std(p.n), robust_acc: p.acc, n: p.n });
   }
   return rows;
 }
