@@ -122,7 +122,7 @@ export function robustCurveFigures(ch: ImageChapter, acc: Accuracy): Figure[] {
   return NORMS.map((threat: Norm) => {
     const pick = [...curveModels(ch.spec.name, threat), ...acc.extraModels];
     return robustCurveFigure(acc.curves.filter((r) => r.threat === threat && pick.includes(r.model)),
-      { title: `Robust accuracy under ${normSymbol(threat)} PGD-${acc.steps} (${acc.n} test images)` });
+      { title: `Robust accuracy under ${normSymbol(threat)} PGD-${acc.steps} (n = ${acc.n} test images; bars: 95% intervals)` });
   });
 }
 
