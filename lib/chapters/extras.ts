@@ -2,6 +2,7 @@
 // and CIFAR-10's MadryLab ResNet-50s (a robustness-library checkpoint beside our models, and the
 // library's published numbers beside ours).
 import * as path from 'path';
+import { formatEps, normSymbol } from '../attacks/threat';
 import { loadDataset } from '../data/datasets';
 import { readCsv } from '../io/csv';
 import { Classifier } from '../models/classifier';
@@ -66,5 +67,21 @@ export function epsTrainFigureWithPublished(_ch: ImageChapter, points: EpsTrainP
 
 /** Ours beside the robustness library's: standard accuracy and robust accuracy at eps_train, per eps_train. */
 export function tradeoffSection(_ch: ImageChapter, points: EpsTrainPoint[], acc: Accuracy, published: PublishedModel[] = PUBLISHED_CIFAR10_MODELS): string {
-  return `Ours (standard: n = ${epsTrainImages(points)} test images; robust: PGD-${acc.steps} on n = ${acc.n}) beside the robustness library's ResNet-50s (n = 10,000 test images, PGD-20), each with its 95% interval in brackets:\n\n${figures.tradeoffTable(points, acc.curves, published, 'robustness library', { standard: epsTrainImages(points), published: PUBLISHED_TEST_IMAGES })}`;
+  return `Ours (standard: n = ${epsTrainImages(points)} test images; robust: PGD-${acc.steps} on n = ${acc.n}) beside the robustness library's ResNet-50s (n = 10,000 test images, PGD-20), each with its 95% interval in brackets:\n\n${figures.tradeoffTable(points, acc.curves, published, 'robustness library', { standard: epsTrainImages(points), published: PUBLISHED_TEST_IMAGES })}${costSentence(points, published)}`;
+}
+
+/**
+ * What robustness costs in standard accuracy, ours beside theirs, at each eps_train both have: the
+ * standard model's accuracy minus the robust one's, in points, from this run's numbers.
+ */
+function costSentence(points: EpsTrainPoint[], published: PublishedModel[]): string {
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+  const ours0 = points.find((p) => p.eps_train === 0);
+  const theirs0 = published.find((m) => !m.threat && m.stdAcc !== undefined);
+  if (!ours0 || !theirs0) return '';
+  const costs = published.filter((m) => m.threat && m.stdAcc !== undefined).flatMap((m) => {
+    const ours = points.find((p) => p.threat === m.threat && near(p.eps_train, m.eps ?? 0));
+    return ours ? [`${normSymbol(m.threat!)} ${formatEps(m.eps ?? 0)}: ${(100 * (ours0.std_acc - ours.std_acc)).toFixed(1)} points for ours, ${(100 * (theirs0.stdAcc! - m.stdAcc!)).toFixed(1)} for theirs`] : [];
+  });
+  return costs.length ? `\n\nWhat robustness costs in standard accuracy (the standard model's minus the robust one's): ${costs.join('; ')}.` : '';
 }
