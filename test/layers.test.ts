@@ -20,7 +20,7 @@ const LAYERS: { units: string[]; why: string }[] = [
   { units: ['models', 'profile'], why: 'architectures build for a data set\'s input shape (data), run on our kernels (backend), load and save (io); lib/profile.ts sizes a chapter per data set (data)' },
   { units: ['attacks'], why: 'threat models and the one PGD loop take any model; they know nothing of training or data sets' },
   { units: ['figures'], why: 'what Node and the page both draw and compute, with neither fs nor the DOM: plotly specs, tables, gradients as pictures, Section 2\'s figures, the explorer\'s PGD over each model' },
-  { units: ['live', 'train', 'eval'], why: 'the page (compiled for the browser, so nothing Node-only) and, in Node, training and evaluation: three uses of attacks and models that know nothing of each other' },
+  { units: ['live', 'train', 'eval', 'exercises'], why: 'the page (compiled for the browser, so nothing Node-only) and, in Node, training and evaluation: three uses of attacks and models that know nothing of each other; the chapters\' exercises check answers against attacks, figures and theory' },
   { units: ['zoo'], why: 'the models we ship: trains (train) or loads them and measures them (eval)' },
   { units: ['plots'], why: 'Node writes the outputs: figures as HTML, image grids, the pages of the live figures (it packs what lib/live compiles to, and writes its payload type); a chapter\'s figures name the recipe and plot the rows of zoo\'s models, so plots sits above zoo; it never trains' },
   { units: ['chapters', 'handouts'], why: 'a chapter orchestrates everything below for a notebook; handouts print and check what the notebooks made' },
