@@ -52,7 +52,7 @@ export function accuracyTable(rows: ModelCurveRow[]): string {
   );
 }
 
-export interface StdAccPoint { threat: string; eps_train: number; std_acc: number; model: string }
+export interface StdAccPoint { threat: string; eps_train: number; std_acc: number; model: string; /** Test images it was counted on, where points differ. */ n?: number }
 
 /**
  * The paper's Figure 7: standard accuracy against eps_train, one panel per threat. `points` are
@@ -61,11 +61,11 @@ export interface StdAccPoint { threat: string; eps_train: number; std_acc: numbe
  */
 export function epsTrainFigure(points: StdAccPoint[], n: number, reference?: { name: string; points: StdAccPoint[]; n?: number }): Figure {
   const threats = ['linf', 'l2'].filter((t) => points.some((p) => p.threat === t));
-  // Each point with its 95% interval over the test images it was counted on (ours: n; the reference's, where it says).
+  // Each point with its 95% interval over the test images it was counted on (its own n, else the figure's n; the reference's, where it says).
   const line = (ps: StdAccPoint[], t: string, i: number, name: string, count: number | undefined, dash?: string): Trace => {
     const sorted = ps.filter((p) => p.threat === t).sort((a, b) => a.eps_train - b.eps_train);
     const ys = sorted.map((p) => p.std_acc);
-    const bars = count ? intervalBars(ys, ys.map(() => count)) : null;
+    const bars = count ? intervalBars(ys, sorted.map((p) => p.n ?? count)) : null;
     return {
       x: sorted.map((p) => p.eps_train), y: ys, text: sorted.map((p) => `${p.model}: ε_train ${formatEps(p.eps_train)}`), name,
       mode: 'lines+markers', xaxis: i ? 'x2' : 'x', yaxis: i ? 'y2' : 'y', showlegend: i === 0, legendgroup: name,
@@ -122,7 +122,7 @@ export interface GridLook { thumb?: number; format?: 'png' | 'jpeg'; scale?: num
 const look = (l: GridLook) => ({ ...(l.format ? { format: l.format } : {}), ...(l.scale !== undefined ? { scale: l.scale } : {}) });
 
 /**
- * Figure 2: the images, then each model's input gradient. Grey digits: signed, red raises the loss and
+ * Figure 2: the images, then each model's input gradient. Grey digits: signed, orange raises the loss and
  * blue lowers it, scaled by 3 standard deviations; colour images: as the paper's code draws them,
  * centred, scaled by 3 standard deviations and mapped to [0, 1] per channel.
  */
@@ -132,7 +132,7 @@ export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Reco
   const all = tf.concat(rows);
   const what = opts.what ?? (grey ? 'digit' : 'image');
   const labels = [what, ...Object.keys(models).map((n) => `∇ ${n}`)].flatMap((r) => Array(x.shape[0]).fill(r));
-  const legend = grey ? 'red raises the loss, blue lowers it' : 'grey is zero, clipped at 3 standard deviations';
+  const legend = grey ? 'orange raises the loss, blue lowers it' : 'grey is zero, clipped at 3 standard deviations';
   const png = imageGrid(await tensorImages(all, opts.thumb), { labels, cols: x.shape[0], ...look(opts), title: `Loss gradient with respect to the input (${x.shape[0]} test ${what}s): ${legend}` });
   tf.dispose([...rows, all]);
   return png;
