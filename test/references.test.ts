@@ -74,6 +74,7 @@ test('BibTeX: fields in braces, quotes or digits, accents, and malformed input n
   t.deepEqual(e, { type: 'article', key: 'k1', fields: { title: 'A {B} c', author: 'L{\\\'e}on Bottou and Y. LeCun', year: '1998' } });
   t.is(bibText(e.fields.author), 'Léon Bottou and Y. LeCun');
   t.is(formatEntry(e), '* <a id="ref-k1"></a>Léon Bottou and Y. LeCun (1998). A B c.');
+  t.is(formatEntry({ type: 'misc', key: 'q', fields: { title: 'Why?', year: '2020' } }), '* <a id="ref-q"></a>(2020). Why?', 'no full stop after a question mark');
   t.throws(() => parseBibtex('@misc{a, title = {x}}\n@misc{a, title = {y}}'), { message: /line 2: key a is defined twice/ });
   t.throws(() => parseBibtex('@misc{a, title = {x}'), { message: /line 1: ',' or '}' in entry a/ });
   t.throws(() => parseBibtex('@misc{a,\n title = x}'), { message: /line 2: field title of entry a: a value in braces, quotes or digits/ });

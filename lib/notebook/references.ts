@@ -26,6 +26,9 @@ function surname(e: BibEntry): string {
   return first.split(/\s+/).pop()!.toLowerCase();
 }
 
+/** Text ended by a full stop, unless it ends with one already (or with ? or !: "Transfer Better?"). */
+const sentence = (text: string) => (/[.?!]$/.test(text) ? text : `${text}.`);
+
 /** One entry as a markdown list item, its anchor first. */
 export function formatEntry(e: BibEntry): string {
   const f = e.fields;
@@ -34,10 +37,10 @@ export function formatEntry(e: BibEntry): string {
   const volume = f.volume ? ` ${f.volume}${f.number ? `(${f.number})` : ''}${f.pages ? `:${bibText(f.pages)}` : ''}` : '';
   const parts = [
     `${f.author ? `${authors(f.author)} ` : ''}(${f.year}).`,
-    `${bibText(f.title)}.`,
+    sentence(bibText(f.title)),
     ...(venue ? [`*${bibText(venue)}*${volume}.`] : []),
     ...(f.eprint ? [`arXiv:${f.eprint}.`] : []),
-    ...(f.note ? [`${bibText(f.note)}.`] : []),
+    ...(f.note ? [sentence(bibText(f.note))] : []),
     ...(f.url ? [`<${f.url}>`] : []),
   ];
   return `* <a id="ref-${e.key}"></a>${parts.join(' ')}`;
