@@ -185,10 +185,13 @@ export function accuracySummary(rows: AccuracyRow[], eta: number): string {
 /** The standard normal's 97.5% quantile: ± Z95 standard errors is a 95% interval. */
 const Z95 = 1.959963984540054;
 
-/** The standard SVM (eps_train = 0) against every adversarially trained one. */
+/**
+ * The standard SVM (eps_train = 0) against every adversarially trained one. Its accuracies are the closed
+ * form of each trained w on D, not counts on samples: they have no sampling interval, and the header says so.
+ */
 export function svmSummary(rows: SvmRow[], eta: number): string {
   return markdownTable(
-    ['SVM', 'ε_train', 'weight share on x₁', 'standard accuracy', `robust accuracy at ε = ${inEta(rows[0]?.epsTest ?? 0, eta)}`],
+    ['SVM', 'ε_train', 'weight share on x₁', 'standard accuracy (closed form, exact)', `robust accuracy at ε = ${inEta(rows[0]?.epsTest ?? 0, eta)} (closed form, exact)`],
     rows.map((r) => [r.epsTrain === 0 ? 'standard' : 'adversarial', inEta(r.epsTrain, eta), r.robustShare.toFixed(3), pct(r.standard), pct(r.robust)]));
 }
 
