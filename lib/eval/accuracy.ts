@@ -55,7 +55,7 @@ export interface CurveRow {
   n: number;
 }
 
-/** Robust accuracy over a grid of eps; the step size is a fixed multiple of eps (default 2.5 eps / steps, as Madry et al.). */
+/** Robust accuracy over a grid of eps; the step size is a fixed multiple of eps (default 2.5 eps / steps, the rule the robustness library's README evaluates with). */
 export async function robustCurve(model: Classifier, data: ImageDataset, opts: { threat: Norm; epsList: number[]; steps: number; restarts?: number; stepScale?: number; onProgress?: OnProgress }): Promise<CurveRow[]> {
   // Every attack of the grid is checked before any work, eps 0 (no attack) included.
   const attacks = opts.epsList.map((eps) => attackSpec({ threat: opts.threat, eps, steps: opts.steps, stepScale: opts.stepScale, restarts: opts.restarts }));
