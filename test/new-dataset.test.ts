@@ -89,7 +89,7 @@ test.serial('a data set registered in one place runs the generic chapter: traini
     const linf = acc.curves.filter((r) => r.model === m && r.threat === 'linf').sort((a, b) => a.eps - b.eps);
     t.true(linf.every((r, i) => i === 0 || r.robust_acc <= linf[i - 1].robust_acc + 1e-9), `${m}: robust accuracy falls with eps`);
   }
-  t.regex(chapter.accuracySection(acc), /PGD-3 with a random start, on the first 32 test images:\n\n\| model \| standard \| ℓ∞ ε=8\/255 \| ℓ∞ ε=32\/255 \| ℓ2 ε=0\.5 \|/);
+  t.regex(chapter.accuracySection(acc), /PGD-3 with a random start, on the first n = 32 test images\. [^\n]*95% interval[^\n]*\n\n\| model \| n \| standard \| ℓ∞ ε=8\/255 \| ℓ∞ ε=32\/255 \| ℓ2 ε=0\.5 \|/);
   t.is(chapter.robustCurveFigures(ch, acc).length, 2);
 
   const points = await chapter.measureEpsTrain(ch);
