@@ -14,7 +14,7 @@ import { openHandout } from './helpers/browser';
 import { tempDir } from './helpers/cli';
 import { readCsv, writeCsv } from '../lib/io/csv';
 import { accuracyTable } from '../lib/plots/chapter-figures';
-import { redBlue } from '../lib/figures/gradients';
+import { NEGATIVE_RGB, orangeBlue, POSITIVE_RGB } from '../lib/figures/gradients';
 
 test('a figure is a div and a script that waits for Plotly, with no way out of its <script>', (t) => {
   const html = figureHtml({ data: [{ x: [1, 2], y: [3, 4], name: '</script><b>' }] });
@@ -79,9 +79,11 @@ test('the same figure and the same explorer open twice on a page (a notebook bes
   }
 });
 
-test('red-blue colouring of signed gradients and the accuracy table', (t) => {
-  const rgb = redBlue(tf.tensor4d([1, -1, 0, 0.5], [1, 2, 2, 1]));
-  t.deepEqual(Array.from(rgb.dataSync()), [1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0.5, 0.5]);
+test('orange-blue colouring of signed gradients and the accuracy table', (t) => {
+  const rgb = orangeBlue(tf.tensor4d([1, -1, 0, 0.5], [1, 2, 2, 1]));
+  // +1 orange, -1 blue, 0 white, +0.5 halfway from white to orange.
+  const want = [...POSITIVE_RGB, ...NEGATIVE_RGB, 1, 1, 1, ...POSITIVE_RGB.map((v) => 1 - (1 - v) / 2)];
+  Array.from(rgb.dataSync()).forEach((v, i) => t.true(Math.abs(v - want[i]) < 1e-6, `channel ${i}: ${v} vs ${want[i]}`));
   rgb.dispose();
   const table = accuracyTable([
     { model: 'm', threat: 'linf', eps: 0, std_acc: 1, robust_acc: 1, n: 10 },

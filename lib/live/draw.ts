@@ -26,6 +26,9 @@ export function drawPad(onChange: () => void, px = 140): DrawPad {
   clearButton.style.cssText = 'font:12px sans-serif;margin-top:2px';
   const hint = document.createElement('div');
   hint.textContent = 'draw a digit';
+  // The pad needs a mouse, a pen or a finger: the strip of test digits beside it is the keyboard's way.
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', 'drawing pad for a digit (mouse, pen or touch); from the keyboard, pick a test digit from the strip instead');
   element.append(hint, canvas, clearButton);
 
   let empty = true;

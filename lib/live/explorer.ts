@@ -74,7 +74,10 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
   const label = (text: string, ...children: HTMLElement[]) => { const l = el('label'); l.append(text, ...children); return l; };
   const epsControl = el('label');
   epsControl.append(normSym, ' ε = ', epsLabel, slider);
-  controls.append(label('norm ', normSelect), epsControl, label('PGD steps ', stepsSelect), label('', targetSelect));
+  // Screen readers hear the slider's name and its value in words ("epsilon 8/255"), not "0.0314"; a native
+  // range input already moves by arrows, Page Up/Down, Home and End.
+  slider.setAttribute('aria-label', 'epsilon, the attack\'s budget');
+  controls.append(label('norm ', normSelect), epsControl, label('PGD steps ', stepsSelect), label('target ', targetSelect));
   const info = el('div', 'color:#555;font-size:12px;margin:2px 0',
     'Every change runs the attack again, here in your browser: PGD from the clean image (no random start), steps of 2.5 ε / steps. Click an adversarial image for its perturbation, its gradient and every class\'s probability.');
   info.className = 'ao-info';
@@ -87,7 +90,12 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     const img = el('img', `width:${w * 1.5}px;height:${h * 1.5}px;image-rendering:pixelated;cursor:pointer;border:2px solid transparent`);
     img.src = src;
     img.title = `test image ${i}, label ${className(data.labels[i])}: click to attack it or to leave it out`;
+    img.alt = `test image ${i}, label ${className(data.labels[i])}`;
     img.className = 'ao-thumb';
+    // A toggle button from the keyboard as well: Tab to it, Enter or Space adds or removes it.
+    img.tabIndex = 0;
+    img.setAttribute('role', 'button');
+    img.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); img.click(); } });
     img.addEventListener('click', () => {
       const at = state.selected.indexOf(i);
       if (at >= 0 && state.selected.length > 1) state.selected.splice(at, 1);
@@ -102,7 +110,7 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
   });
   strip.append(...thumbImgs);
   const stripBox = el('div');
-  stripBox.append(el('div', 'font-size:12px;margin-bottom:2px', `test images: click to choose which to attack (up to ${MAX_COLUMNS})`), strip);
+  stripBox.append(el('div', 'font-size:12px;margin-bottom:2px', `test images: click (or Tab to one and press Enter) to choose which to attack (up to ${MAX_COLUMNS})${data.canDraw ? '. Without a mouse or a touch screen, pick a test digit here instead of drawing one' : ''}`), strip);
   if (data.canDraw) {
     pad = drawPad(() => { state.focus = 0; schedule(); });
     pick.append(pad.element);
@@ -115,7 +123,12 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
   detail.className = 'ao-detail';
   const statusLine = el('div', 'font-size:12px;margin:2px 0;color:#0969da');
   statusLine.className = 'ao-status';
-  live.append(controls, statusLine, info, pick, grid, detail);
+  // What changed, in one sentence that a screen reader announces after each attack (and anyone can read).
+  const announce = el('div', 'font-size:12px;margin:2px 0;color:#222');
+  announce.className = 'ao-announce';
+  announce.setAttribute('role', 'status');
+  announce.setAttribute('aria-live', 'polite');
+  live.append(controls, statusLine, announce, info, pick, grid, detail);
 
   const setRange = () => {
     const r = data.ranges[state.norm];
@@ -124,10 +137,16 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     slider.step = String(r.step);
     state.eps = Math.min(state.eps, r.max);
     slider.value = String(state.eps);
+    slider.setAttribute('aria-valuetext', `epsilon ${epsText(state.eps)}`);
     normSym.textContent = normSymbol(state.norm);
   };
   setRange();
-  slider.addEventListener('input', () => { state.eps = +slider.value; epsLabel.textContent = epsText(state.eps); schedule(); });
+  slider.addEventListener('input', () => {
+    state.eps = +slider.value;
+    epsLabel.textContent = epsText(state.eps);
+    slider.setAttribute('aria-valuetext', `epsilon ${epsText(state.eps)}`);
+    schedule();
+  });
   normSelect.addEventListener('change', () => {
     // Keep the budget comparable: the l2 ball of radius eps*sqrt(d) holds the linf ball of radius eps.
     state.norm = normSelect.value as Norm;
@@ -181,12 +200,22 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
         adversarial: Array.from(r.adversarial),
       })),
     };
+    announce.textContent = describeResult(lastResult);
     root.dataset.ms = ms.toFixed(1);
     root.dataset.done = String(++done);
     root.dataset.state = 'ready';
     say(state.eps === 0
       ? `clean images, computed in your browser (${backend})`
       : `${normSymbol(state.norm)} PGD-${state.steps}, step ${epsText(attackSpec({ threat: state.norm, eps: state.eps, steps: state.steps }).stepSize)}, no random start${state.target == null ? '' : `, towards ${className(state.target)}`}: ${Math.round(ms)} ms for ${models.length} models in your browser (${backend})`);
+  }
+
+  /** "at epsilon 0.3, standard network right on 0 of 8, robust network right on 6 of 8" (the drawn digit has no label to be right on). */
+  function describeResult(r: LiveResult): string {
+    const labelled = r.columns.map((i, k) => (i < 0 ? -1 : k)).filter((k) => k >= 0);
+    const how = `${r.norm === 'linf' ? '' : `${normSymbol(r.norm)} `}epsilon ${epsText(r.eps)}${r.steps === data.initial.steps ? '' : `, PGD-${r.steps}`}${r.target == null ? '' : `, towards ${className(r.target)}`}`;
+    const right = r.models.map((m) => `${m.name} network right on ${labelled.filter((k) => m.predictions[k] === r.labels[k]).length} of ${labelled.length}`);
+    const drawnSaid = r.columns[0] === -1 ? `; your digit read as ${r.models.map((m) => `${className(m.predictions[0])} by ${m.name}`).join(', ')}` : '';
+    return `at ${how}, ${right.join(', ')}${drawnSaid}`;
   }
 
   let lastResult: LiveResult | null = null;
