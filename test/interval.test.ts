@@ -3,6 +3,7 @@ import test from 'ava';
 import { accuracyInterval, formatInterval, overlap, wilson, Z95 } from '../lib/eval/interval';
 import { epsTrainFigure, trainSizeFigure } from '../lib/plots/chapter-figures';
 import { robustCurveFigure } from '../lib/plots/robustness';
+import { figureSvg } from '../lib/plots/svg';
 
 const close = (t: { true: (v: boolean, m?: string) => void }, a: number, b: number, tol: number, what: string) => t.true(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
@@ -56,4 +57,14 @@ test('every accuracy curve carries its 95% interval as error bars and data, and 
   t.deepEqual((sizes.data[0] as { customdata: number[][] }).customdata[0], [accuracyInterval(0.9, 10_000).lo, accuracyInterval(0.9, 10_000).hi, 10_000]);
   const fig7 = epsTrainFigure([{ threat: 'l2', eps_train: 0, std_acc: 0.99, model: 's' }, { threat: 'l2', eps_train: 1, std_acc: 0.98, model: 'r' }], 1000);
   t.deepEqual((fig7.data[0] as { customdata: number[][] }).customdata[1].slice(2), [1000]);
+});
+
+test('the static SVG of a figure draws asymmetric bars: below the point by arrayminus, above by array', (t) => {
+  const fig = (minus: number) => ({ data: [{ x: [0, 1], y: [0.5, 0.5], mode: 'markers', error_y: { type: 'data', array: [0.1, 0.1], arrayminus: [minus, minus] } }], layout: { yaxis: { range: [0, 1] } } });
+  const bars = (svg: string) => [...svg.matchAll(/<path d="M([\d.]+),([\d.]+)L[\d.]+,([\d.]+)M/g)].map((m) => [+m[2], +m[3]]);
+  const [[lo1, hi1]] = bars(figureSvg(fig(0.1)));
+  const [[lo2, hi2]] = bars(figureSvg(fig(0.3)));
+  t.is(hi1, hi2, 'the upper end is the same');
+  t.true(lo2 > lo1, 'the lower end moves down (larger pixel y) with arrayminus');
+  t.true(Math.abs((lo2 - hi2) / (lo1 - hi1) - 2) < 0.05, 'a bar of 0.1 + 0.3 is twice one of 0.1 + 0.1');
 });

@@ -79,7 +79,9 @@ export function figureSvg(fig: Figure, width = 900): string {
   const ys = traces.flatMap((t) => {
     const y = finite(t.y);
     const err = t.error_y?.visible !== false && t.error_y?.array ? finite(t.error_y.array) : [];
-    return [...y, ...y.map((v, i) => v + (err[i] ?? 0)), ...y.map((v, i) => v - (err[i] ?? 0)), ...(String(t.fill ?? '').includes('tozeroy') ? [0] : [])];
+    // Asymmetric bars (a Wilson interval) give the length below the point in arrayminus.
+    const below = t.error_y?.visible !== false && t.error_y?.arrayminus ? finite(t.error_y.arrayminus) : err;
+    return [...y, ...y.map((v, i) => v + (err[i] ?? 0)), ...y.map((v, i) => v - (below[i] ?? 0)), ...(String(t.fill ?? '').includes('tozeroy') ? [0] : [])];
   });
   const X = axis(L.xaxis, xs, x0, x1, hasMarkers);
   const Y = axis(L.yaxis, ys, y1, y0, true);
@@ -121,9 +123,10 @@ export function figureSvg(fig: Figure, width = 900): string {
       out.push(`<path d="${path}" fill="none" stroke="${c}" stroke-width="${t.line?.width ?? 2}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     }
     const err = t.error_y?.visible !== false && t.error_y?.array ? Array.from(t.error_y.array as ArrayLike<number>) : null;
-    if (err) {
+    const below = err && t.error_y?.arrayminus ? Array.from(t.error_y.arrayminus as ArrayLike<number>) : err;
+    if (err && below) {
       tx.forEach((x, k) => {
-        const [a, lo, hi] = [X.px(x), Y.px(ty[k] - err[k]), Y.px(ty[k] + err[k])];
+        const [a, lo, hi] = [X.px(x), Y.px(ty[k] - below[k]), Y.px(ty[k] + err[k])];
         out.push(`<path d="M${r1(a)},${r1(lo)}L${r1(a)},${r1(hi)}M${r1(a - 4)},${r1(lo)}L${r1(a + 4)},${r1(lo)}M${r1(a - 4)},${r1(hi)}L${r1(a + 4)},${r1(hi)}" stroke="${c}" fill="none"/>`);
       });
     }
