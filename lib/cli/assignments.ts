@@ -88,6 +88,7 @@ export async function gradeAssignments(o: GradeOptions): Promise<Grade[]> {
   const released = path.join(o.out, 'source');
   const source = fs.existsSync(released) ? released : NOTEBOOKS;
   const files = fs.readdirSync(o.dir).filter((f) => !f.startsWith('.') && fs.statSync(path.join(o.dir, f)).isFile()).sort();
+  if (files.length === 0) throw new Error(`${o.dir} holds no files to grade`);
   const env = jupyterEnv(OUTPUTS);
   const grades: Grade[] = [];
   const started = Date.now();
