@@ -1,6 +1,7 @@
 // A live figure of Section 2 in the page: p, d, eta and eps are sliders, and the figure is recomputed
 // from the closed forms (lib/theory, compiled for the page) at every move. The Monte Carlo points stay
 // as the kernel computed them, at the parameters they were sampled at.
+import { describeFigure, figureTableHtml } from '../figures/describe';
 import { theoryFigure, LiveTheoryData } from '../figures/theory';
 import { figureSpec } from '../figures/spec';
 import type { TheoryParams } from '../theory/params';
@@ -10,17 +11,18 @@ interface PlotlyApi {
   Plots: { resize(div: HTMLElement): void };
 }
 
-interface Slider { name: keyof TheoryParams | 'eps'; label: string; min: number; max: number; step: number; show: (v: number) => string }
+interface Slider { name: keyof TheoryParams | 'eps'; label: string; min: number; max: number; step: number; show: (v: number) => string; words: string; say: (v: number) => string }
 
 export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyApi): void {
   const params: TheoryParams = { ...data.params };
   let epsInEta = data.epsInEta;
   // d moves on a log scale: 1 to 10,000 weak features.
   const sliders: Slider[] = [
-    { name: 'p', label: 'p', min: 0.5, max: 0.995, step: 0.005, show: (v) => v.toFixed(3) },
-    { name: 'd', label: 'd', min: 0, max: 4, step: 0.01, show: (v) => String(Math.round(10 ** v)) },
-    { name: 'eta', label: 'η', min: 0.002, max: 0.5, step: 0.001, show: (v) => v.toFixed(3) },
-    ...(data.kind === 'accuracy' ? [] : [{ name: 'eps' as const, label: 'ε / η', min: 0, max: 3, step: 0.01, show: (v: number) => v.toFixed(2) }]),
+    // words: the slider's name for a screen reader; say: its value in words ("p 0.95", "d 100").
+    { name: 'p', label: 'p', min: 0.5, max: 0.995, step: 0.005, show: (v) => v.toFixed(3), words: 'p, how often the robust feature agrees with the label', say: (v) => `p ${+v.toFixed(3)}` },
+    { name: 'd', label: 'd', min: 0, max: 4, step: 0.01, show: (v) => String(Math.round(10 ** v)), words: 'd, the number of weak features (log scale)', say: (v) => `d ${Math.round(10 ** v)}` },
+    { name: 'eta', label: 'η', min: 0.002, max: 0.5, step: 0.001, show: (v) => v.toFixed(3), words: 'eta, the weak features\' mean', say: (v) => `eta ${+v.toFixed(3)}` },
+    ...(data.kind === 'accuracy' ? [] : [{ name: 'eps' as const, label: 'ε / η', min: 0, max: 3, step: 0.01, show: (v: number) => v.toFixed(2), words: 'epsilon, in units of eta', say: (v: number) => `epsilon ${+v.toFixed(2)} eta` }]),
   ];
   const controls = document.createElement('div');
   controls.className = 'ao-theory-controls';
@@ -31,7 +33,17 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
   let frame = 0;
   const draw = () => {
     frame = 0;
-    const spec = figureSpec(theoryFigure(data, params, epsInEta));
+    const fig = theoryFigure(data, params, epsInEta);
+    const spec = figureSpec(fig);
+    // The words and the table follow the figure (the words are a polite live region: read once a move ends).
+    const alt = root.querySelector('.ao-figure-alt');
+    if (alt) alt.textContent = describeFigure(fig);
+    const table = root.querySelector('.ao-figure-table');
+    if (table) {
+      const open = table.querySelector('details')?.open ?? false;
+      table.innerHTML = figureTableHtml(fig);
+      if (open) table.querySelector('details')?.setAttribute('open', '');
+    }
     void plotly.react(div, spec.data, spec.layout, spec.config).then(() => {
       root.dataset.done = String(++done);
       root.dataset.state = 'ready';
@@ -49,9 +61,12 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
     input.value = String(value);
     input.style.cssText = 'width:150px;vertical-align:middle';
     text.textContent = s.show(+input.value);
+    input.setAttribute('aria-label', s.words);
+    input.setAttribute('aria-valuetext', s.say(+input.value));
     input.addEventListener('input', () => {
       const v = +input.value;
       text.textContent = s.show(v);
+      input.setAttribute('aria-valuetext', s.say(v));
       if (s.name === 'eps') epsInEta = v;
       else if (s.name === 'd') params.d = Math.round(10 ** v);
       else params[s.name] = v;
@@ -65,7 +80,9 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
   // The picture drawn in Node gives way to the live figure (it stays where no script runs).
   const still = root.querySelector<HTMLElement>('.ao-theory-static');
   if (still) still.style.display = 'none';
-  root.append(controls, div);
+  // Controls and figure above its words and table (which the page keeps up to date).
+  const words = root.querySelector('.ao-figure-alt');
+  if (words) { root.insertBefore(controls, words); root.insertBefore(div, words); } else root.append(controls, div);
   draw();
   // JupyterLab resizes its panels without a window resize, which is all plotly's `responsive` hears.
   let width = 0;

@@ -133,7 +133,8 @@ export async function gradientsGrid(x: tf.Tensor4D, y: tf.Tensor1D, models: Reco
   const what = opts.what ?? (grey ? 'digit' : 'image');
   const labels = [what, ...Object.keys(models).map((n) => `∇ ${n}`)].flatMap((r) => Array(x.shape[0]).fill(r));
   const legend = grey ? 'orange raises the loss, blue lowers it' : 'grey is zero, clipped at 3 standard deviations';
-  const png = imageGrid(await tensorImages(all, opts.thumb), { labels, cols: x.shape[0], ...look(opts), title: `Loss gradient with respect to the input (${x.shape[0]} test ${what}s): ${legend}` });
+  const png = imageGrid(await tensorImages(all, opts.thumb), { labels, cols: x.shape[0], ...look(opts), title: `Loss gradient with respect to the input (${x.shape[0]} test ${what}s): ${legend}`,
+    rowNames: [`the test ${what}s`, ...Object.keys(models).map((n) => `the ${n} model's gradients`)] });
   tf.dispose([...rows, all]);
   return png;
 }

@@ -13,7 +13,7 @@ import { Classifier, topClass } from '../models/classifier';
 import { modelArtifacts } from '../models/artifacts';
 import type { LiveExplorerData } from '../live/data';
 import { liveBundle, UNPACK_SCRIPT, wasmBinary } from './bundle';
-import { imageGrid, tensorImages } from './grid';
+import { imageGrid, Picture, tensorImages } from './grid';
 import { escapeHtml, scriptJson as json } from './html';
 import { pack } from './pack';
 
@@ -74,7 +74,7 @@ export async function explorerData(models: Record<string, Classifier>, x: tf.Ten
  * The starting state as one picture: each model's adversarial images and predictions, computed in Node
  * through the loop the page runs (lib/figures/attack.ts: PGD from the clean image, steps of 2.5 eps / steps).
  */
-async function startingPicture(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, d: LiveExplorerData): Promise<Buffer> {
+async function startingPicture(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, d: LiveExplorerData): Promise<Picture> {
   const { norm, eps, steps, target, selected } = d.initial;
   const name = (k: number) => className(k, d.classNames);
   const xs = tf.gather(x, selected) as tf.Tensor4D;
@@ -89,6 +89,7 @@ async function startingPicture(models: Record<string, Classifier>, x: tf.Tensor4
   const png = imageGrid(await tensorImages(all), {
     cols: selected.length, labels, scale: x.shape[1] >= 32 ? 2 : 3,
     title: `${what}, labels ${selected.map((i) => name(d.labels[i])).join(' ')}`,
+    rowNames: Object.keys(models).map((m) => `the ${m} model's adversarial images and predictions`),
   });
   tf.dispose([xs, ys, all, ...rows]);
   return png;
@@ -111,13 +112,14 @@ const LOADER = `(function () {
 /** The explorer as one self-contained HTML fragment. */
 export async function explorerHtml(models: Record<string, Classifier>, x: tf.Tensor4D, y: tf.Tensor1D, opts: ExplorerOptions): Promise<string> {
   const data = await explorerData(models, x, y, opts);
-  const picture = (await startingPicture(models, x, y, data)).toString('base64');
+  const still = await startingPicture(models, x, y, data);
+  const picture = still.toString('base64');
   const bundle = await liveBundle('explorer');
   const hash = crypto.createHash('sha1').update(bundle).digest('hex').slice(0, 12);
   return `<div class="at-odds-explorer" data-state="static" style="max-width:980px">
 <style>.at-odds-explorer .ao-replaced{display:none}@media print{.at-odds-explorer .ao-live,.at-odds-explorer .ao-status{display:none}.at-odds-explorer .ao-static.ao-replaced{display:block}}</style>
 <div style="font:bold 14px sans-serif;margin:4px 0">${opts.title ?? 'PGD against each model, live'}</div>
-<div class="ao-static"><img alt="the explorer's starting state" src="data:image/png;base64,${picture}" style="max-width:100%">
+<div class="ao-static"><img alt="${escapeHtml(`The explorer's starting state: ${still.alt}`)}" src="data:image/png;base64,${picture}" style="max-width:100%">
 <div style="font:12px sans-serif;color:#555">Rows: ${Object.keys(models).map(escapeHtml).join('; ')}; under each image its prediction. Drawn when the notebook ran; opened in a browser, the explorer computes every ε, norm, step count and target live.</div></div>
 <div class="ao-status" style="font:12px sans-serif;color:#0969da">Starting the live attack (TensorFlow.js in this page)…</div>
 <script type="application/json" class="ao-data">${json(data)}</script>

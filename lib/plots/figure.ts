@@ -3,6 +3,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 
+import { describeFigure, escapeText, figureTableHtml } from '../figures/describe';
 import { Figure, figureSpec } from '../figures/spec';
 import { UNPACK_SCRIPT } from './bundle';
 import { scriptJson } from './html';
@@ -56,15 +57,19 @@ export function plotlyForLive(): string {
 }
 
 /**
- * A <div> and the script that draws the figure into it once window.Plotly exists (the bundle
- * may come in an earlier output). The id is derived from the content, so re-running a notebook
- * gives the same HTML.
+ * A <figure>: a <div> and the script that draws the figure into it once window.Plotly exists (the bundle
+ * may come in an earlier output), its text alternative as the caption (what is plotted against what, and
+ * each line's trend, from the data: lib/figures/describe.ts) and its numbers as a table behind a click.
+ * The id is derived from the content, so re-running a notebook gives the same HTML.
  */
 export function figureHtml(fig: Figure): string {
   // Six significant digits are plenty for a plot and keep handouts small (they carry every slider frame).
   const json = scriptJson(figureSpec(fig), 6);
   const id = `fig-${crypto.createHash('sha1').update(json).digest('hex').slice(0, 12)}`;
-  return `<div class="at-odds-figure" id="${id}" style="width:100%;max-width:900px"></div>
+  const alt = escapeText(describeFigure(fig));
+  // The <figure>'s label is its alternative in the page and, as the tagged PDF's /Alt, on paper.
+  return `<figure class="at-odds-plot" aria-label="${alt}" style="margin:0 0 8px">
+<div class="at-odds-figure" id="${id}" style="width:100%;max-width:900px"></div>
 <script>(function () {
   // The div just before this script, not the first element with its id: the same figure may be open
   // twice (a notebook and its executed copy side by side in JupyterLab), and each draws into its own.
@@ -73,8 +78,15 @@ export function figureHtml(fig: Figure): string {
   var spec = ${json};
   function draw() {
     if (!window.Plotly) return setTimeout(draw, 30);
-    window.Plotly.newPlot(div, spec.data, spec.layout, spec.config);
+    // Plotly's SVG (hundreds of unnamed shapes) is hidden from screen readers and from the PDF's tags:
+    // the <figure>'s label says what it shows. Its toolbar's buttons stay reachable.
+    window.Plotly.newPlot(div, spec.data, spec.layout, spec.config).then(function () {
+      div.querySelectorAll('svg.main-svg').forEach(function (s) { s.setAttribute('aria-hidden', 'true'); });
+    });
   }
   draw();
-})();</script>`;
+})();</script>
+<figcaption class="ao-figure-alt" style="font:13px/1.4 sans-serif;color:#444;max-width:900px">${alt}</figcaption>
+${figureTableHtml(fig)}
+</figure>`;
 }

@@ -21,11 +21,33 @@ export interface GridOptions {
   format?: 'png' | 'jpeg';
   /** White space around each image, in pixels (default 4). */
   pad?: number;
+  /** What each row shows ('standard model'), for the text alternative. */
+  rowNames?: string[];
+}
+
+/** A picture with its text alternative: what a screen reader says and the handout's <img alt> holds. */
+export type Picture = Buffer & { alt: string };
+
+/**
+ * A grid in words (WCAG 1.1.1): its title, its layout, and every caption (the predictions) row by row;
+ * a row whose captions are all the same is said once.
+ */
+export function describeGrid(n: number, cols: number, opts: Pick<GridOptions, 'title' | 'labels' | 'rowNames'>): string {
+  const rows = Math.ceil(n / cols);
+  const head = `${opts.title ? `${opts.title}. ` : ''}${n} image${n === 1 ? '' : 's'}${rows > 1 ? ` in ${rows} rows of ${cols}` : ' in a row'}`;
+  if (!opts.labels) return `${head}.`;
+  const spoken = (l: string) => l.replace(/\n/g, ' ').replace(/→\s*/g, 'towards ').replace(/∇/g, 'gradient of');
+  const lines = Array.from({ length: rows }, (_, r) => {
+    const captions = opts.labels!.slice(r * cols, (r + 1) * cols).map(spoken);
+    const name = opts.rowNames?.[r] ? ` (${opts.rowNames[r]})` : '';
+    return `row ${r + 1}${name}: ${captions.every((c) => c === captions[0]) && captions.length > 1 ? `${captions[0]}, each` : captions.join(', ')}`;
+  });
+  return `${head}; under each image, row by row: ${lines.join('; ')}.`;
 }
 
 const FONT_PX = 12;
 
-export function imageGrid(images: Images, opts: GridOptions = {}): Buffer {
+export function imageGrid(images: Images, opts: GridOptions = {}): Picture {
   const [n, h, w, c] = images.shape;
   if (images.shape.length !== 4 || ![1, 3].includes(c)) {
     throw new Error(`imageGrid takes images [N, H, W, C] with C = 1 or 3, got [${images.shape.join(', ')}]`);
@@ -69,7 +91,8 @@ export function imageGrid(images: Images, opts: GridOptions = {}): Buffer {
     ctx.drawImage(scratch, x, y, w * scale, h * scale);
     opts.labels?.[k].split('\n').forEach((line, i) => ctx.fillText(line, x + (w * scale) / 2, y + h * scale + (i + 1) * (FONT_PX + 3)));
   }
-  return opts.format === 'jpeg' ? canvas.toBuffer('image/jpeg', { quality: 0.85 }) : canvas.toBuffer('image/png');
+  const bytes = opts.format === 'jpeg' ? canvas.toBuffer('image/jpeg', { quality: 0.85 }) : canvas.toBuffer('image/png');
+  return Object.assign(bytes, { alt: describeGrid(n, cols, opts) });
 }
 
 /** A batch tensor as Images for imageGrid, optionally resized (handouts keep thumbnails small). */

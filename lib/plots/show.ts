@@ -1,6 +1,7 @@
 // Showing figures and images in a tslab notebook.
 import type * as tslab from 'tslab';
 import { Figure, figureHtml, figureSpec, plotlyOnce } from './figure';
+import { escapeHtml } from './html';
 
 function display(): tslab.Display {
   // Required lazily: outside a kernel tslab's display throws "Not ready", and tests never call this.
@@ -34,9 +35,17 @@ function writeDisplayData(data: Record<string, unknown>): void {
   lastWriteDisplayData({ data, metadata: {}, transient: {} }, false);
 }
 
-/** Shows a PNG or JPEG image (as imageGrid makes them), by its first bytes. */
-export function showImage(image: Uint8Array): void {
-  if (image[0] === 0xff && image[1] === 0xd8) display().jpeg(image);
+/**
+ * Shows a PNG or JPEG image (as imageGrid makes them), by its first bytes. One that carries its text
+ * alternative (imageGrid's pictures do) goes out as an <img> with that alt, which JupyterLab and the
+ * handout both draw (an image output has no alt: nbconvert writes "No description has been provided").
+ */
+export function showImage(image: Uint8Array & { alt?: string }): void {
+  const jpeg = image[0] === 0xff && image[1] === 0xd8;
+  if (image.alt) {
+    const src = `data:image/${jpeg ? 'jpeg' : 'png'};base64,${Buffer.from(image).toString('base64')}`;
+    writeDisplayData({ 'text/html': `<img alt="${escapeHtml(image.alt)}" src="${src}" style="max-width:100%">`, 'text/plain': image.alt });
+  } else if (jpeg) display().jpeg(image);
   else display().png(image);
 }
 

@@ -2,10 +2,11 @@
 // for the browser (lib/live/theory.ts) and sliders for p, d, eta and eps; every curve follows them.
 import * as crypto from 'crypto';
 import { checkEps, checkParams } from '../theory/params';
+import { describeFigure, figureTableHtml } from '../figures/describe';
 import { classifierAngle, LiveTheoryData, theoryFigure } from '../figures/theory';
 import { liveBundle, UNPACK_SCRIPT } from './bundle';
 import { plotlyForLive } from './figure';
-import { scriptJson as json } from './html';
+import { escapeHtml, scriptJson as json } from './html';
 import { figureSvg } from './svg';
 
 /**
@@ -19,10 +20,15 @@ export async function liveTheoryHtml(data: LiveTheoryData): Promise<string> {
   if (data.kind === 'accuracy' && !Object.keys(data.thetas ?? {}).length) throw new Error('a live accuracy figure needs classifiers (thetas)');
   const bundle = await liveBundle('theory');
   const hash = crypto.createHash('sha1').update(bundle).digest('hex').slice(0, 12);
-  const picture = Buffer.from(figureSvg(theoryFigure(data, data.params, data.epsInEta))).toString('base64');
+  const fig = theoryFigure(data, data.params, data.epsInEta);
+  const picture = Buffer.from(figureSvg(fig)).toString('base64');
+  // What it shows in words and its numbers, from the figure's data; the page rewrites both as the sliders move.
+  const alt = escapeHtml(describeFigure(fig));
   return `${plotlyForLive()}<div class="at-odds-theory" data-state="static" style="max-width:900px">
-<img class="ao-theory-static" alt="the figure at the parameters the notebook ran with" src="data:image/svg+xml;base64,${picture}" style="display:block;width:100%;max-width:900px;height:auto">
+<img class="ao-theory-static" alt="${alt}" src="data:image/svg+xml;base64,${picture}" style="display:block;width:100%;max-width:900px;height:auto">
 <div class="ao-theory-placeholder" style="font:12px sans-serif;color:#555">The figure at the parameters the notebook ran with. Where scripts run (JupyterLab, the handout in a browser) it is drawn live from its closed forms, with sliders for p, d, η and ε.</div>
+<p class="ao-figure-alt" aria-live="polite" style="font:13px/1.4 sans-serif;color:#444;max-width:900px;margin:4px 0">${alt}</p>
+<div class="ao-figure-table">${figureTableHtml(fig)}</div>
 <script type="application/json" class="ao-data">${json(data)}</script>
 <script type="application/json" class="ao-bundle" data-hash="${hash}">${json(bundle)}</script>
 <script>(function () {

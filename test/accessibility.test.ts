@@ -1,0 +1,169 @@
+// Handouts every student can use (WCAG 2.1 AA): axe-core's WCAG 2.0/2.1 A and AA rules find nothing in a
+// small handout built here (math, code, a plot, a live theory figure, the live explorer) nor in any handout
+// in outputs/handouts; headings form one outline; the explorer works from the keyboard alone and says
+// what changed in a live region.
+import test from 'ava';
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/backend/init';
+import { describeFigure, figureTable, figureTableHtml } from '../lib/figures/describe';
+import { batchTensors } from '../lib/data/dataset';
+import { loadMnist } from '../lib/data/mnist';
+import { OUTPUTS, venvBin } from '../lib/paths';
+import { explorerHtml } from '../lib/plots/explorer';
+import { figureHtml, plotlyBundleHtml } from '../lib/plots/figure';
+import { describeGrid, imageGrid } from '../lib/plots/grid';
+import { robustCurveFigure } from '../lib/plots/robustness';
+import { liveTheoryHtml } from '../lib/plots/theory-live';
+import { loadShipped } from '../lib/zoo/zoo';
+import { axeViolations, describeViolations } from './helpers/axe';
+import { explorerReady, openHandout } from './helpers/browser';
+import { ROOT, tempDir } from './helpers/cli';
+
+let small = '';
+const dir = tempDir('a11y');
+
+/** A notebook's code cell with one HTML output, as the runner leaves it. */
+const htmlCell = (source: string, html: string) => ({ cell_type: 'code', execution_count: 1, metadata: {}, source,
+  outputs: [{ output_type: 'display_data', metadata: {}, data: { 'text/html': html, 'text/plain': '' } }] });
+
+test.before(async () => {
+  await initBackend({ quiet: true });
+  const models = { standard: (await loadShipped('mnist', 'small-standard')).model, 'robust (ℓ∞ 0.3)': (await loadShipped('mnist', 'small-linf-0.3')).model };
+  const { x, y } = batchTensors(await loadMnist('sample'), Array.from({ length: 12 }, (_, i) => i));
+  const explorer = await explorerHtml(models, x, y, { eps: 0.3, steps: 5, title: 'PGD against each model, live' });
+  tf.dispose([x, y]);
+  const curve = robustCurveFigure([0, 0.1, 0.2, 0.3].flatMap((eps) => [
+    { model: 'standard', threat: 'linf', eps, std_acc: 0.99, robust_acc: Math.max(0, 0.99 - 3 * eps), n: 100 },
+    { model: 'robust', threat: 'linf', eps, std_acc: 0.98, robust_acc: 0.98 - 0.2 * eps, n: 100 }]) as never);
+  const theory = await liveTheoryHtml({ kind: 'tradeoff', params: { p: 0.95, d: 100, eta: 0.3 }, epsInEta: 2 });
+  const nb = {
+    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' }, language_info: { name: 'typescript' } },
+    cells: [
+      { cell_type: 'markdown', metadata: {}, source: '# A small handout\n\nA formula inline, $\\|\\delta\\|_\\infty \\le \\epsilon$, and one on its own:\n\n$$\\min_\\theta \\mathbb{E}\\left[\\max_{\\|\\delta\\| \\le \\epsilon} L(\\theta, x + \\delta, y)\\right]$$\n\n## A section\n\n### A subsection' },
+      { cell_type: 'code', execution_count: 1, metadata: { tags: ['setup'] }, outputs: [], source: "import { initBackend } from './lib/backend/init';\nawait initBackend(); // the backend, then 0.3 and 'a string'" },
+      htmlCell('show(curve); // a plot', `${plotlyBundleHtml()}${figureHtml(curve)}`),
+      htmlCell('showHtml(await liveTheoryHtml(data));', theory),
+      { cell_type: 'markdown', metadata: {}, source: '## The explorer' },
+      htmlCell('showHtml(await explorerHtml(models, x, y, { eps: 0.3 }));', explorer),
+    ],
+  };
+  const ipynb = path.join(dir, 'small.ipynb');
+  small = path.join(dir, 'small.html');
+  fs.writeFileSync(ipynb, JSON.stringify(nb));
+  // Exported as the runner exports a chapter: its template, its math, its code colours.
+  const r = spawnSync(venvBin('python'), ['-c', `import sys, nbformat; sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'jupyter'))}); import run_notebook as r; r.export_html(nbformat.read(sys.argv[1], as_version=4), 'small', sys.argv[2])`, ipynb, small], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`exporting the small handout failed:\n${r.stderr}`);
+});
+
+/** Every handout a course would publish: the chapters, the course page, the student versions (any folder below). */
+function publishedHandouts(): string[] {
+  const root = path.join(OUTPUTS, 'handouts');
+  if (!fs.existsSync(root)) return [];
+  return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.html')).map((f) => path.join(root, f)).sort();
+}
+
+test('axe-core finds no WCAG 2.0/2.1 A or AA violation in a small handout nor in any handout in outputs/handouts', async (t) => {
+  for (const html of [small, ...publishedHandouts()]) {
+    const vs = await axeViolations(html);
+    t.log(`${path.basename(html)}: ${describeViolations(vs)}`);
+    t.deepEqual(vs.map((v) => `${v.id} (${v.nodes}): ${v.targets.join(' | ')}`), [], path.basename(html));
+  }
+});
+
+test('a handout has its language, one h1 and no skipped heading level', async (t) => {
+  for (const html of [small, ...publishedHandouts()]) {
+    const { browser, page } = await openHandout(html);
+    try {
+      const { lang, levels } = await page.evaluate(() => ({
+        lang: document.documentElement.lang,
+        levels: Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6'), (h) => +h.tagName[1]),
+      }));
+      const name = path.basename(html);
+      t.is(lang, 'en', name);
+      t.is(levels.filter((l) => l === 1).length, 1, `${name}: one h1 (${levels.join(' ')})`);
+      t.is(levels[0], 1, `${name}: the h1 comes first`);
+      levels.forEach((l, i) => i > 0 && t.true(l <= levels[i - 1] + 1, `${name}: h${levels[i - 1]} then h${l}`));
+    } finally {
+      await browser.close();
+    }
+  }
+});
+
+test('the explorer from the keyboard alone: Tab to the slider, Right arrow five times, and the live region says what changed', async (t) => {
+  const { browser, page, errors } = await openHandout(small, 1400);
+  try {
+    const first = await explorerReady(page);
+    t.is(first.eps, 0.3);
+    const said = () => page.$eval('.at-odds-explorer .ao-announce', (e) => ({ text: e.textContent ?? '', live: e.getAttribute('aria-live') }));
+    const before = await said();
+    t.is(before.live, 'polite');
+    t.regex(before.text, /^at epsilon 0\.3, standard network right on \d of 8, robust \(ℓ∞ 0\.3\) network right on \d of 8$/);
+    // Tab from the top of the page until the slider has the focus, as a student without a mouse would.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    let tabs = 0;
+    const focused = () => page.evaluate(() => {
+      const e = document.activeElement as HTMLInputElement | null;
+      return e && e.type === 'range' && e.closest('.at-odds-explorer') ? { label: e.getAttribute('aria-label'), valuetext: e.getAttribute('aria-valuetext') } : null;
+    });
+    while (!(await focused()) && tabs < 60) {
+      await page.keyboard.press('Tab');
+      tabs++;
+    }
+    const slider = await focused();
+    t.truthy(slider, `the slider is reached by Tab (${tabs} presses)`);
+    t.deepEqual(slider, { label: 'epsilon, the attack\'s budget', valuetext: 'epsilon 0.3' });
+    const done = await page.$eval('.at-odds-explorer', (r) => +((r as HTMLElement).dataset.done ?? 0));
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    // Each press is an input event; the explorer runs the last one (it may run one in between).
+    await page.waitForFunction(() => {
+      const r = document.querySelector<HTMLElement>('.at-odds-explorer')!;
+      return r.dataset.state === 'ready' && (r as unknown as { atOddsExplorer: { last(): { eps: number } } }).atOddsExplorer.last().eps > 0.32;
+    }, { timeout: 120_000, polling: 50 });
+    const after = await explorerReady(page, done);
+    t.is(after.eps, 0.325, 'five steps of 0.005');
+    t.is(await page.$eval('.at-odds-explorer input[type=range]', (s) => s.getAttribute('aria-valuetext')), 'epsilon 0.325');
+    const now = await said();
+    t.regex(now.text, /^at epsilon 0\.325, standard network right on \d of 8, robust \(ℓ∞ 0\.3\) network right on \d of 8$/);
+    const right = (m: number) => after.models[m].predictions.filter((p, i) => p === after.labels[i]).length;
+    t.true(now.text.includes(`standard network right on ${right(0)} of 8`) && now.text.includes(`network right on ${right(1)} of 8`), now.text);
+    // The picture a reviewer looks at: the slider focused, the new attack drawn, the sentence under the controls.
+    const shot = path.join(process.env.AT_ODDS_SCREENSHOTS ?? dir, 'explorer-keyboard.png');
+    const box = (await (await page.$('.at-odds-explorer'))!.boundingBox())!;
+    await page.screenshot({ path: shot as `${string}.png`, clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 1100) } });
+    t.log(`screenshot: ${shot}`);
+    t.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a plot\'s text alternative says what is plotted against what and each line\'s trend; its table carries the 95% intervals', (t) => {
+  const curve = robustCurveFigure([0, 0.1, 0.2, 0.3].flatMap((eps) => [
+    { model: 'standard', threat: 'linf', eps, std_acc: 0.99, robust_acc: Math.max(0, 0.99 - 3 * eps), n: 100 },
+    { model: 'robust', threat: 'linf', eps, std_acc: 0.98, robust_acc: 0.98 - 0.2 * eps, n: 100 }]) as never, { title: 'Robust accuracy' });
+  t.is(describeFigure(curve), 'Robust accuracy: accuracy against ε, 2 lines. standard: falls from 99% at 0 to 9% at 0.3; robust: falls from 98% at 0 to 92% at 0.3.');
+  const table = figureTable(curve);
+  t.deepEqual(table.header, ['series', 'ε', 'accuracy', '95% interval', 'n']);
+  // 9 of 100 right: Wilson's 95% interval is [4.8%, 16.2%].
+  t.deepEqual(table.rows[3], ['standard', '0.3', '9%', '[4.8%, 16.2%]', '100']);
+  t.regex(figureTableHtml(curve, 'Data for Figure 2.1'), /^<details class="ao-figure-data"><summary>Data for Figure 2\.1<\/summary><table><thead><tr><th scope="col">series<\/th>/);
+  // A line that rises then falls names its peak; a long curve's table is thinned to 25 rows and keeps its last point.
+  const hump = { data: [{ name: 'a <b>b</b>', x: Array.from({ length: 101 }, (_, i) => i / 100), y: Array.from({ length: 101 }, (_, i) => 1 - ((i - 40) / 60) ** 2) }], layout: { xaxis: { title: { text: 'p' } }, yaxis: { title: 'margin' } } };
+  t.is(describeFigure(hump), 'margin against p, 1 line. a b: falls from 0.556 at 0 to 0 at 1, highest 1 at 0.4.');
+  const thin = figureTable(hump);
+  t.is(thin.rows.length, 21, 'every 5th of 101 points');
+  t.deepEqual(thin.rows[thin.rows.length - 1], ['a b', '1', '0']);
+  t.regex(thin.note, /every few points/);
+  t.is(describeFigure({ data: [] }), 'A figure (no data).');
+});
+
+test('an image grid\'s text alternative names its rows and says every caption, row by row', (t) => {
+  t.is(describeGrid(6, 3, { title: 'Loss gradient', labels: ['digit', 'digit', 'digit', '∇ standard', '∇ standard', '∇ standard'], rowNames: ['the test digits', 'the standard model\'s gradients'] }),
+    'Loss gradient. 6 images in 2 rows of 3; under each image, row by row: row 1 (the test digits): digit, each; row 2 (the standard model\'s gradients): gradient of standard, each.');
+  t.is(describeGrid(3, 3, { labels: ['→0: 0 (99%)', '→1: 7 (60%)', '→2: 2 (98%)'] }), '3 images in a row; under each image, row by row: row 1: towards 0: 0 (99%), towards 1: 7 (60%), towards 2: 2 (98%).');
+  const png = imageGrid({ shape: [2, 2, 2, 1], data: new Float32Array(8) }, { labels: ['cat\n97%', 'dog\n51%'], title: 'Two' });
+  t.is(png.alt, 'Two. 2 images in a row; under each image, row by row: row 1: cat 97%, dog 51%.');
+});
