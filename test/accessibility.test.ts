@@ -11,6 +11,8 @@ import { initBackend } from '../lib/backend/init';
 import { describeFigure, figureTable, figureTableHtml } from '../lib/figures/describe';
 import { batchTensors } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
+import { findChromium, printToPdf } from '../lib/handouts/chromium';
+import { pdfUaProblems, readPdfStructure } from '../lib/handouts/pdf-structure';
 import { OUTPUTS, venvBin } from '../lib/paths';
 import { explorerHtml } from '../lib/plots/explorer';
 import { figureHtml, plotlyBundleHtml } from '../lib/plots/figure';
@@ -166,4 +168,40 @@ test('an image grid\'s text alternative names its rows and says every caption, r
   t.is(describeGrid(3, 3, { labels: ['→0: 0 (99%)', '→1: 7 (60%)', '→2: 2 (98%)'] }), '3 images in a row; under each image, row by row: row 1: towards 0: 0 (99%), towards 1: 7 (60%), towards 2: 2 (98%).');
   const png = imageGrid({ shape: [2, 2, 2, 1], data: new Float32Array(8) }, { labels: ['cat\n97%', 'dog\n51%'], title: 'Two' });
   t.is(png.alt, 'Two. 2 images in a row; under each image, row by row: row 1: cat 97%, dog 51%.');
+});
+
+test('every printed handout is tagged, titled, in English, with an outline, its figures described and no heading level skipped (PDF/UA-1 as lib/handouts/pdf-structure.ts reads it)', async (t) => {
+  const chromium = findChromium();
+  if (!chromium) {
+    t.fail('no Chromium: install it (Debian: apt-get install chromium) or set AT_ODDS_CHROMIUM');
+    return;
+  }
+  const pdf = small.replace(/\.html$/, '.pdf');
+  await printToPdf(chromium, small, pdf);
+  const s = readPdfStructure(pdf);
+  t.deepEqual(pdfUaProblems(s), [], 'the small handout');
+  t.deepEqual(s.outline.slice(0, 4), ['A small handout', 'A section', 'A subsection', 'The explorer']);
+  t.is(s.lang, 'en');
+  // The plot and the explorer's starting picture, each with what it shows.
+  t.true(s.figures.some((a) => /^Robust accuracy under ℓ∞ PGD .*: accuracy against ε, 2 lines\. standard: falls from 99% at 0 to 9% at 0\.3/.test(a)), s.figures.join('\n'));
+  t.true(s.figures.some((a) => /^The explorer's starting state: ℓ∞ PGD-5 at ε = 0\.3, labels .*row 1 \(the standard model's adversarial images and predictions\): /.test(a)), s.figures.join('\n'));
+  // The checker finds what is missing: an image without alt text, a skipped level, no outline entry for it.
+  const bad = path.join(dir, 'bad.html');
+  fs.writeFileSync(bad, `<!DOCTYPE html><html><head><title>t</title></head><body><h1>One</h1><h3>Three</h3><img src="${`data:image/png;base64,${imageGrid({ shape: [1, 2, 2, 1], data: new Float32Array(4) }).toString('base64')}`}"></body></html>`);
+  await printToPdf(chromium, bad, bad.replace(/\.html$/, '.pdf'));
+  // (Chromium sets /Lang from its locale where the page has none, and outlines every heading: both taken away here.)
+  t.deepEqual(pdfUaProblems({ ...readPdfStructure(bad.replace(/\.html$/, '.pdf')), outline: [], lang: '' }), [
+    'no natural language set (/Lang \'\') (PDF/UA 7.2)',
+    '1 of 1 figures without alternative text (PDF/UA 7.3)',
+    'heading 2 is H3 after H1: a level skipped (PDF/UA 7.4.2)',
+    'the outline has 0 entries for 1 H1 and H2 headings (bookmarks)',
+  ]);
+  for (const html of publishedHandouts()) {
+    const printed = html.replace(/\.html$/, '.pdf');
+    if (!fs.existsSync(printed)) continue;
+    const problems = pdfUaProblems(readPdfStructure(printed));
+    t.deepEqual(problems, [], path.basename(printed));
+  }
+  const book = path.join(OUTPUTS, 'handouts', 'at-odds.pdf');
+  if (fs.existsSync(book)) t.deepEqual(pdfUaProblems(readPdfStructure(book)), [], 'at-odds.pdf');
 });

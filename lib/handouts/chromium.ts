@@ -33,7 +33,9 @@ export async function printToPdf(chromium: string, htmlPath: string, pdfPath: st
   try {
     // Figures draw at the window's width and keep it on paper: at 700 px they fit a Letter or A4 page
     // with its margins, instead of losing their right edge (titles, legends) to it.
-    const args = [...chromiumFlags(profile), '--no-pdf-header-footer', '--virtual-time-budget=20000', '--window-size=700,1000',
+    // The PDF is tagged (Chromium's default) and gets an outline: a bookmark per heading, for a screen
+    // reader and for anyone finding a section (lib/handouts/pdf-structure.ts checks both).
+    const args = [...chromiumFlags(profile), '--no-pdf-header-footer', '--generate-pdf-document-outline', '--virtual-time-budget=20000', '--window-size=700,1000',
       `--print-to-pdf=${partial}`, `file://${path.resolve(htmlPath)}`];
     await new Promise<void>((resolve, reject) => {
       const p = spawn(chromium, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -29,6 +29,11 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
   controls.style.cssText = 'display:flex;flex-wrap:wrap;gap:4px 18px;font:13px sans-serif;margin:4px 0';
   const div = document.createElement('div');
   div.style.cssText = 'width:100%;max-width:900px';
+  // A <figure> labelled with what it shows (a screen reader's and the tagged PDF's alternative); plotly's
+  // SVG inside is hidden from both.
+  const figure = document.createElement('figure');
+  figure.style.margin = '0';
+  figure.append(div);
   let done = 0;
   let frame = 0;
   const draw = () => {
@@ -36,8 +41,10 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
     const fig = theoryFigure(data, params, epsInEta);
     const spec = figureSpec(fig);
     // The words and the table follow the figure (the words are a polite live region: read once a move ends).
+    const words = describeFigure(fig);
+    figure.setAttribute('aria-label', words);
     const alt = root.querySelector('.ao-figure-alt');
-    if (alt) alt.textContent = describeFigure(fig);
+    if (alt) alt.textContent = words;
     const table = root.querySelector('.ao-figure-table');
     if (table) {
       const open = table.querySelector('details')?.open ?? false;
@@ -45,6 +52,7 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
       if (open) table.querySelector('details')?.setAttribute('open', '');
     }
     void plotly.react(div, spec.data, spec.layout, spec.config).then(() => {
+      div.querySelectorAll('svg.main-svg').forEach((svg) => svg.setAttribute('aria-hidden', 'true'));
       root.dataset.done = String(++done);
       root.dataset.state = 'ready';
     });
@@ -82,7 +90,7 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
   if (still) still.style.display = 'none';
   // Controls and figure above its words and table (which the page keeps up to date).
   const words = root.querySelector('.ao-figure-alt');
-  if (words) { root.insertBefore(controls, words); root.insertBefore(div, words); } else root.append(controls, div);
+  if (words) { root.insertBefore(controls, words); root.insertBefore(figure, words); } else root.append(controls, figure);
   draw();
   // JupyterLab resizes its panels without a window resize, which is all plotly's `responsive` hears.
   let width = 0;
