@@ -361,12 +361,14 @@ def grade_one(a):
         report['chapter'] = name
         nb, changed, missing, unanswered = assemble(sources[name], sub)
         report['changed'], report['missing'] = changed, missing
+        run_started = time.time()
         errors, status, ran = execute(nb, a.cell_timeout, deadline, a.memory_mb)
         if any(TSLAB_STALE in e[1] for e in errors.values()) and deadline - time.time() > 10:
             # Not the student's fault: a library file changed on disk while the kernel ran. Once more, afresh.
             nb, *_ = assemble(sources[name], sub)
             errors, status, ran = execute(nb, a.cell_timeout, deadline, a.memory_mb)
         report['status'] = status
+        report['kernel_seconds'] = round(time.time() - run_started, 1)
         if status != 'graded':
             first = errors.get(-1) or next(iter(errors.values()), ('', 'the time limit for the notebook ran out'))
             report['message'] = f'{first[0]}: {first[1]}'.strip(': ')
