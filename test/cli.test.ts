@@ -124,6 +124,7 @@ test('command lines that name no data set, or an unknown one, get clear errors; 
     [['train', '--out', tempDir('nodata'), '--recipe', 'standard'], /name the data set: --dataset mnist or cifar10/],
     [['bench', '--pgd-steps', '1.5'], /--pgd-steps must be an integer, got '1\.5'/],
     [['ship', '--dataset', 'svhn', '--recipe', 'standard', '--run', '.'], /unknown dataset 'svhn': use mnist or cifar10/],
+    [['references', '--bogus'], /usage: at-odds references \[--check\]; unknown: --bogus/],
   ]);
   for (const command of ['train', 'eval', 'bench']) {
     const r = atOdds([command, '--help']);
@@ -131,7 +132,7 @@ test('command lines that name no data set, or an unknown one, get clear errors; 
     t.regex(r.stdout, /usage: at-odds/, command);
     t.regex(r.stdout, /defaults:/, command);
   }
-  for (const command of ['setup', 'backend', 'train-size', 'ship', 'notebooks']) {
+  for (const command of ['setup', 'backend', 'train-size', 'ship', 'notebooks', 'references']) {
     const r = atOdds([command, '--help']);
     t.is(r.code, 0, command);
     t.regex(r.stdout, new RegExp(`^usage: at-odds ${command}`), command);
