@@ -13,6 +13,7 @@ import { batchTensors } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
 import { findChromium, printToPdf } from '../lib/handouts/chromium';
 import { pdfUaProblems, readPdfStructure } from '../lib/handouts/pdf-structure';
+import { CITATION, writeCourseSite } from '../lib/handouts/site';
 import { OUTPUTS, venvBin } from '../lib/paths';
 import { explorerHtml } from '../lib/plots/explorer';
 import { figureHtml, plotlyBundleHtml } from '../lib/plots/figure';
@@ -203,4 +204,35 @@ test('every printed handout is tagged, titled, in English, with an outline, its 
   }
   const book = path.join(OUTPUTS, 'handouts', 'at-odds.pdf');
   if (fs.existsSync(book)) t.deepEqual(pdfUaProblems(readPdfStructure(book)), [], 'at-odds.pdf');
+});
+
+test('the course site: a course page that passes axe, each chapter linked to it and to its neighbours, and at-odds.pdf with every chapter in its outline', async (t) => {
+  const chromium = findChromium();
+  const site = tempDir('site');
+  const book = fs.readFileSync(small, 'utf8');
+  for (const [i, name] of ['01-first', '02-second'].entries()) {
+    fs.writeFileSync(path.join(site, `${name}.html`), book.replace('<title>', '<title>').replace(/<title>[^<]*<\/title>/, `<title>Chapter ${i + 1}</title>`).replace('A small handout', `Chapter ${i + 1} heading`));
+  }
+  await printToPdf(chromium!, path.join(site, '01-first.html'), path.join(site, '01-first.pdf'));
+  const nbs = tempDir('site-nb');
+  fs.writeFileSync(path.join(nbs, '01-first.ipynb'), '{}');
+  const written = await writeCourseSite(site, { notebooksDir: nbs, chromium });
+  const index = fs.readFileSync(written.index, 'utf8');
+  t.true(index.includes(CITATION.replace(/&/g, '&amp;')), 'the paper\'s citation');
+  for (const href of ['01-first.html', '01-first.pdf', 'notebooks/01-first.ipynb', '02-second.html', 'at-odds.pdf']) t.true(index.includes(`href="${href}"`), href);
+  t.false(index.includes('href="02-second.pdf"'), 'no link to a PDF that is not there');
+  t.regex(index, /<img class="thumb" src="data:image\/jpeg;base64,[^"]+" alt="The first page of chapter 1's handout"/);
+  t.false(/(src|href)="(https?:|\/)/.test(index), 'every link relative, every picture inlined');
+  const first = fs.readFileSync(path.join(site, '01-first.html'), 'utf8');
+  const second = fs.readFileSync(path.join(site, '02-second.html'), 'utf8');
+  t.regex(first, /<nav class="at-odds-nav" aria-label="Course">.*href="index.html".*href="02-second.html" rel="next"/);
+  t.regex(second, /<nav class="at-odds-nav" aria-label="Course">.*href="01-first.html" rel="prev"/);
+  // Written again, each chapter keeps one navigation bar.
+  await writeCourseSite(site, { notebooksDir: nbs });
+  t.is(fs.readFileSync(path.join(site, '01-first.html'), 'utf8').match(/class="at-odds-nav"/g)?.length, 1);
+  t.deepEqual(await axeViolations(written.index), []);
+  const s = readPdfStructure(written.pdf!);
+  t.deepEqual(pdfUaProblems(s), []);
+  t.deepEqual(s.outline.filter((o) => /^Chapter \d heading$/.test(o)), ['Chapter 1 heading', 'Chapter 2 heading'], 'both chapters in the outline, in order');
+  t.deepEqual(s.headings.filter((h) => h === 1).length, 2);
 });

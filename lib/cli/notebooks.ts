@@ -5,6 +5,7 @@ import { spawn } from 'child_process';
 import { JUPYTER_DIR, NOTEBOOKS, OUTPUTS, ROOT, venvBin } from '../paths';
 import { jupyterEnv, jupyterReady } from '../setup/jupyter';
 import { findChromium, printToPdf } from '../handouts/chromium';
+import { writeCourseSite } from '../handouts/site';
 import { PROFILE_NAMES } from '../profile';
 import { writeFileAtomic } from '../io/atomic';
 import { RUNNER_ENV } from '../plots/figure';
@@ -64,6 +65,11 @@ export async function runNotebooks(opts: NotebookRun): Promise<number> {
     const name = path.basename(nb, '.ipynb');
     const code = await oneAtATime(out, name, () => runOne(nb, name, out, env, sets, chromium, summary));
     if (code !== 0) return code;
+  }
+  if (opts.all) {
+    // The course site over the chapters just written: index.html, each chapter's navigation, at-odds.pdf.
+    const site = await writeCourseSite(path.join(out, 'handouts'), { notebooksDir: path.join(out, 'notebooks'), chromium });
+    summary.push(`[course] ${path.relative(process.cwd(), site.index)}${site.pdf ? `, ${path.relative(process.cwd(), site.pdf)} (${sizeMB(site.pdf)})` : ''}`);
   }
   console.log(summary.join('\n'));
   return 0;
