@@ -145,6 +145,32 @@ def render_math(nb):
     return out['css']
 
 
+# What the library writes for each figure (lib/plots/figure.ts, show.ts, theory-live.ts, explorer.ts), in page order.
+# nbconvert may reorder an output's attributes (alphabetically), so the class is found anywhere in the tag.
+FIGURE_MARK = re.compile(r'(?P<caption><(?:figcaption|p)\b[^>]*\bclass="ao-figure-alt"[^>]*>)'
+                         r'|(?P<summary><summary>Data for this figure</summary>)'
+                         r'|(?P<before><img\b[^>]*\bclass="at-odds-grid"|<div\b[^>]*\bclass="ao-static"[^>]*>)')
+
+
+def number_figures(html, name):
+    """Numbers a chapter's figures in page order, "Figure 2.1", ..., for chapter NN-name: in a plot's caption and
+    its data table's summary, above an image grid and above the explorer. Other notebooks are left as they are."""
+    m = re.match(r'^(\d+)-', name)
+    if not m:
+        return html
+    chapter, count = int(m.group(1)), [0]
+
+    def mark(f):
+        if f.group('summary'):
+            return f'<summary>Data for Figure {chapter}.{count[0]}</summary>'
+        count[0] += 1
+        label = f'<strong class="ao-figure-number">Figure {chapter}.{count[0]}.</strong>'
+        if f.group('caption'):
+            return f'{f.group(0)}{label} '
+        return f'<p class="ao-figure-label" style="margin:8px 0 2px;font:14px sans-serif">{label}</p>{f.group(0)}'
+    return FIGURE_MARK.sub(mark, html)
+
+
 def export_html(nb, name, path):
     nb = copy.deepcopy(nb)
     css = render_math(nb)
@@ -152,7 +178,7 @@ def export_html(nb, name, path):
                             extra_template_basedirs=[os.path.join(ROOT, 'jupyter', 'nbconvert', 'templates')],
                             exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': name}, 'math_css': css})
-    write_atomic(path, body)
+    write_atomic(path, number_figures(body, name))
 
 
 def current_umask():

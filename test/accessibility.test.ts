@@ -236,3 +236,13 @@ test('the course site: a course page that passes axe, each chapter linked to it 
   t.deepEqual(s.outline.filter((o) => /^Chapter \d heading$/.test(o)), ['Chapter 1 heading', 'Chapter 2 heading'], 'both chapters in the outline, in order');
   t.deepEqual(s.headings.filter((h) => h === 1).length, 2);
 });
+
+test('a chapter\'s figures are numbered in page order, "Figure 2.1", in their captions, their tables and above the explorer', (t) => {
+  const numbered = path.join(dir, '02-numbered.html');
+  const r = spawnSync(venvBin('python'), ['-c', `import sys, nbformat; sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'jupyter'))}); import run_notebook as r; r.export_html(nbformat.read(sys.argv[1], as_version=4), '02-numbered', sys.argv[2])`, small.replace(/\.html$/, '.ipynb'), numbered], { cwd: ROOT, encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const html = fs.readFileSync(numbered, 'utf8');
+  t.deepEqual([...html.matchAll(/<strong class="ao-figure-number">(Figure [\d.]+)<\/strong>/g)].map((m) => m[1]), ['Figure 2.1.', 'Figure 2.2.', 'Figure 2.3.'], 'the plot, the live theory figure, the explorer');
+  t.deepEqual([...html.matchAll(/<summary>(Data for [^<]*)<\/summary>/g)].map((m) => m[1]), ['Data for Figure 2.1', 'Data for Figure 2.2']);
+  t.false(fs.readFileSync(small, 'utf8').includes('ao-figure-number'), 'a notebook that is not a chapter (NN-name) is not numbered');
+});

@@ -43,12 +43,17 @@ export function theory(root: HTMLElement, data: LiveTheoryData, plotly: PlotlyAp
     // The words and the table follow the figure (the words are a polite live region: read once a move ends).
     const words = describeFigure(fig);
     figure.setAttribute('aria-label', words);
+    // The handout numbers its figures ("Figure 1.2.", lib: jupyter/run_notebook.py): the number stays.
     const alt = root.querySelector('.ao-figure-alt');
-    if (alt) alt.textContent = words;
+    const number = alt?.querySelector('.ao-figure-number');
+    if (alt) {
+      alt.textContent = words;
+      if (number) alt.prepend(number, ' ');
+    }
     const table = root.querySelector('.ao-figure-table');
     if (table) {
       const open = table.querySelector('details')?.open ?? false;
-      table.innerHTML = figureTableHtml(fig);
+      table.innerHTML = figureTableHtml(fig, number ? `Data for ${number.textContent!.replace(/\.$/, '')}` : undefined);
       if (open) table.querySelector('details')?.setAttribute('open', '');
     }
     void plotly.react(div, spec.data, spec.layout, spec.config).then(() => {

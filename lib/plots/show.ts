@@ -44,7 +44,7 @@ export function showImage(image: Uint8Array & { alt?: string }): void {
   const jpeg = image[0] === 0xff && image[1] === 0xd8;
   if (image.alt) {
     const src = `data:image/${jpeg ? 'jpeg' : 'png'};base64,${Buffer.from(image).toString('base64')}`;
-    writeDisplayData({ 'text/html': `<img alt="${escapeHtml(image.alt)}" src="${src}" style="max-width:100%">`, 'text/plain': image.alt });
+    writeDisplayData({ 'text/html': `<img class="at-odds-grid" alt="${escapeHtml(image.alt)}" src="${src}" style="max-width:100%">`, 'text/plain': image.alt });
   } else if (jpeg) display().jpeg(image);
   else display().png(image);
 }
