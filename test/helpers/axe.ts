@@ -23,8 +23,10 @@ export async function axeViolations(html: string): Promise<AxeViolation[]> {
     await page.setViewport({ width: 1100, height: 900 });
     await page.goto(`file://${path.resolve(html)}`, { waitUntil: 'load' });
     // Plots and the live parts draw after load: check what a reader sees once they have.
+    // Live parts (explorers, theory figures) are checked once they have drawn their live view.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLElement>('.at-odds-explorer, .at-odds-theory'))
+      .every((e) => e.dataset.state === 'ready' || e.dataset.state === 'failed'), { timeout: 180_000, polling: 200 }).catch(() => undefined);
     await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 1500));
     await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
     const results = await page.evaluate(async (tags) => {
       const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
