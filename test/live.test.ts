@@ -1,5 +1,5 @@
-// The live explorer in headless Chromium: PGD runs in the page, on wasm, and agrees with
-// lib/attacks/pgd.ts run here in Node; a digit drawn with the mouse is classified; a slider dragged
+// The live explorer in headless Chromium: PGD runs in the page's Web Workers, on wasm, and agrees with
+// lib/attacks/pgd.ts run here in Node (and in the page itself where no worker can start); a digit drawn with the mouse is classified; a slider dragged
 // quickly runs only its last value; nothing leaves the page.
 import test from 'ava';
 import * as fs from 'fs';
@@ -41,6 +41,9 @@ test.serial('the page attacks on wasm and agrees with Node at its starting eps, 
   const { page } = opened;
   const first = await explorerReady(page);
   t.is(first.backend, 'wasm');
+  // One worker per model, as far as the machine's cores go: the page's own thread only draws.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  t.is(first.workers, Math.min(2, cores), 'the attack ran in Web Workers');
   t.deepEqual([first.norm, first.eps, first.steps, first.columns], ['linf', 0.3, 10, [0, 1, 2, 3, 4, 5, 6, 7]]);
   agreesWithNode(t, first, models, x);
   const r = await setExplorerEps(page, 0.135);
@@ -87,13 +90,14 @@ test.serial('a digit drawn with the mouse is classified by both models, as Node 
   t.is(await page.$eval('.ao-live .ao-grid th:nth-child(2)', (e) => e.textContent), 'yours (1?)');
 });
 
-test.serial('a browser without WebAssembly computes the same on the cpu backend', async (t) => {
-  // As in a browser that has none: WebAssembly gone before the page's scripts run.
-  const noWasm = await openHandout(file, 1000, (page) => page.evaluateOnNewDocument('delete globalThis.WebAssembly'));
+test.serial('a browser without WebAssembly or Web Workers computes the same in the page, on the cpu backend', async (t) => {
+  // As in a browser that has neither: both gone before the page's scripts run.
+  const noWasm = await openHandout(file, 1000, (page) => page.evaluateOnNewDocument('delete globalThis.WebAssembly; delete globalThis.Worker'));
   try {
-    t.is(await noWasm.page.evaluate(() => typeof WebAssembly), 'undefined');
+    t.deepEqual(await noWasm.page.evaluate(() => [typeof WebAssembly, typeof Worker]), ['undefined', 'undefined']);
     const r = await explorerReady(noWasm.page, 0, 300_000);
     t.is(r.backend, 'cpu');
+    t.is(r.workers, 0, 'the attack ran in the page');
     agreesWithNode(t, r, models, x);
     t.deepEqual(noWasm.remote, []);
   } finally {

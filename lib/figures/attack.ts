@@ -1,5 +1,5 @@
 // PGD against each model of an explorer: the one loop that Node's picture of the starting state
-// (lib/plots/explorer.ts) and the page (lib/live/attack.ts) both run. The attack is lib/attacks/pgd.ts,
+// (lib/plots/explorer.ts) and the page's worker (lib/live/worker.ts) both run. The attack is lib/attacks/pgd.ts,
 // one step at a time (pgdSteps), so that the page can pause between steps to handle input and draw.
 import * as tf from '@tensorflow/tfjs';
 import { pgdSteps } from '../attacks/pgd';

@@ -9,19 +9,24 @@ import { unpack } from './unpack';
 
 let started: Promise<string> | undefined;
 
-/** Starts the backend once per page and says which ('wasm' or 'cpu'). */
-export function startBackend(wasm: Packed): Promise<string> {
+/**
+ * Starts the backend once per page (or worker) and says which ('wasm' or 'cpu'). `noWasm`: the page
+ * has no WebAssembly, so a worker it starts should not use its own either (as in a browser without it).
+ */
+export function startBackend(wasm: Packed, noWasm = false): Promise<string> {
   started ??= (async () => {
-    try {
-      const url = URL.createObjectURL(new Blob([await unpack(wasm)], { type: 'application/wasm' }));
-      // Threads need a cross-origin-isolated page, which a file:// handout is not; without SIMD the
-      // binary does not instantiate and we fall back to cpu.
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      setWasmPaths({ 'tfjs-backend-wasm.wasm': url, 'tfjs-backend-wasm-simd.wasm': url, 'tfjs-backend-wasm-threaded-simd.wasm': url });
-      registerTrainingKernels('wasm');
-      if (await tf.setBackend('wasm')) return 'wasm';
-    } catch (e) {
-      console.warn('at-odds: wasm backend unavailable, using cpu:', e);
+    if (!noWasm && typeof WebAssembly !== 'undefined') {
+      try {
+        const url = URL.createObjectURL(new Blob([await unpack(wasm)], { type: 'application/wasm' }));
+        // Threads need a cross-origin-isolated page, which a file:// handout is not; without SIMD the
+        // binary does not instantiate and we fall back to cpu.
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+        setWasmPaths({ 'tfjs-backend-wasm.wasm': url, 'tfjs-backend-wasm-simd.wasm': url, 'tfjs-backend-wasm-threaded-simd.wasm': url });
+        registerTrainingKernels('wasm');
+        if (await tf.setBackend('wasm')) return 'wasm';
+      } catch (e) {
+        console.warn('at-odds: wasm backend unavailable, using cpu:', e);
+      }
     }
     registerTrainingKernels('cpu');
     await tf.setBackend('cpu');

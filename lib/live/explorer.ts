@@ -1,15 +1,12 @@
 // The live epsilon explorer, in the page: the student moves eps, the norm, the steps or the target,
-// picks test images or draws a digit, and PGD runs here, in TensorFlow.js, with the library's own
-// attack (lib/attacks/pgd.ts) and layers (lib/models). Node drew the starting state as a picture
+// picks test images or draws a digit, and PGD runs in the browser, in TensorFlow.js, with the library's
+// own attack (lib/attacks/pgd.ts) and layers (lib/models), in Web Workers (lib/live/attack.ts) while this
+// thread draws. Node drew the starting state as a picture
 // (lib/plots/explorer.ts), which stays for the PDF and for a page whose scripts do not run.
-import * as tf from '@tensorflow/tfjs';
 import { attackSpec } from '../attacks/spec';
 import { Norm, normSymbol } from '../attacks/threat';
-import { modelFromArtifacts } from '../models/artifacts';
-import { logits } from '../models/classifier';
 import { className as classLabel } from '../figures/classes';
-import { attackInPage, ModelResult } from './attack';
-import { startBackend } from './backend';
+import { ModelResult, startAttacker } from './attack';
 import type { LiveExplorerData } from './data';
 import { drawPad, DrawPad } from './draw';
 import { dataUrls } from './images';
@@ -28,6 +25,8 @@ export interface LiveResult {
   columns: number[];
   labels: number[];
   backend: string;
+  /** Web Workers that computed it; 0: the page's own thread. */
+  workers: number;
   /** PGD against every model, with predictions and gradients, in milliseconds. */
   ms: number;
   models: { name: string; predictions: number[]; confidences: number[]; adversarial: number[] }[];
@@ -35,11 +34,9 @@ export interface LiveResult {
 
 export async function explorer(root: HTMLElement, data: LiveExplorerData): Promise<void> {
   const say = (text: string) => root.querySelectorAll<HTMLElement>('.ao-status').forEach((s) => { s.textContent = text; });
-  const backend = await startBackend(data.wasm);
-  const models = await Promise.all(data.models.map(async (m) => ({
-    name: m.name,
-    model: await modelFromArtifacts({ modelTopology: m.modelTopology, weightSpecs: m.weightSpecs, weightData: (await unpack(m.weights, 2)).buffer as ArrayBuffer }, `the explorer's model '${m.name}'`),
-  })));
+  // TensorFlow.js, the models and PGD run in Web Workers (lib/live/attack.ts): this thread only draws.
+  const attacker = await startAttacker(data);
+  const backend = attacker.workers ? `${attacker.backend}, ${attacker.workers} worker${attacker.workers > 1 ? 's' : ''}` : attacker.backend;
   const [, h, w, c] = data.images.shape;
   const pixels = await unpack(data.images.pixels);
   const imageSize = h * w * c;
@@ -170,21 +167,16 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     say(`attacking: ${normSymbol(state.norm)} PGD-${state.steps} at ε = ${epsText(state.eps)}…`);
     const drawn = pad?.pixels() ?? null;
     const cols = [...(drawn ? [-1] : []), ...state.selected];
-    const x = tf.tidy(() => {
-      const parts = cols.map((i) => (i < 0 ? tf.tensor4d(drawn!, [1, h, w, c]) : tf.div(tf.tensor4d(pixels.subarray(i * imageSize, (i + 1) * imageSize), [1, h, w, c], 'float32'), 255)));
-      return tf.concat(parts) as tf.Tensor4D;
+    const x = new Float32Array(cols.length * imageSize);
+    cols.forEach((i, k) => {
+      if (i < 0) x.set(drawn!, k * imageSize);
+      else for (let p = 0; p < imageSize; p++) x[k * imageSize + p] = pixels[i * imageSize + p] / 255;
     });
     // A drawn digit has no label: it is what the first model says of it, clean.
-    const drawnLabel = drawn ? tf.tidy(() => tf.argMax(logits(models[0].model, x.slice([0, 0, 0, 0], [1, h, w, c]) as tf.Tensor4D), -1).dataSync()[0]) : -1;
+    const drawnLabel = drawn ? (await attacker.classify(drawn, [1, h, w, c]))[0] : -1;
     const labels = cols.map((i) => (i < 0 ? drawnLabel : data.labels[i]));
-    const y = tf.tensor1d(labels, 'int32');
     const started = performance.now();
-    let out: ModelResult[] | null;
-    try {
-      out = await attackInPage(models, x, y, { norm: state.norm, eps: state.eps, steps: state.steps, target: state.target }, () => mine !== run);
-    } finally {
-      tf.dispose([x, y]);
-    }
+    const out = await attacker.attack(x, [cols.length, h, w, c], labels, { norm: state.norm, eps: state.eps, steps: state.steps, target: state.target }, () => mine !== run);
     if (!out) return;
     const ms = performance.now() - started;
     results = out;
@@ -192,7 +184,7 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     render();
     const k = classes;
     lastResult = {
-      norm: state.norm, eps: state.eps, steps: state.steps, target: state.target, columns: cols, labels, backend, ms,
+      norm: state.norm, eps: state.eps, steps: state.steps, target: state.target, columns: cols, labels, backend: attacker.backend, workers: attacker.workers, ms,
       models: out.map((r) => ({
         name: r.name,
         predictions: cols.map((_, i) => argMax(r.probs.subarray(i * k, (i + 1) * k))),
@@ -206,7 +198,7 @@ export async function explorer(root: HTMLElement, data: LiveExplorerData): Promi
     root.dataset.state = 'ready';
     say(state.eps === 0
       ? `clean images, computed in your browser (${backend})`
-      : `${normSymbol(state.norm)} PGD-${state.steps}, step ${epsText(attackSpec({ threat: state.norm, eps: state.eps, steps: state.steps }).stepSize)}, no random start${state.target == null ? '' : `, towards ${className(state.target)}`}: ${Math.round(ms)} ms for ${models.length} models in your browser (${backend})`);
+      : `${normSymbol(state.norm)} PGD-${state.steps}, step ${epsText(attackSpec({ threat: state.norm, eps: state.eps, steps: state.steps }).stepSize)}, no random start${state.target == null ? '' : `, towards ${className(state.target)}`}: ${Math.round(ms)} ms for ${data.models.length} models in your browser (${backend})`);
   }
 
   /** "at epsilon 0.3, standard network right on 0 of 8, robust network right on 6 of 8" (the drawn digit has no label to be right on). */

@@ -10,23 +10,28 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const built = new Map<string, Promise<Packed>>();
 
 /**
- * A page's bundle, minified and packed, built once per process: 'explorer' (TensorFlow.js, PGD and
- * our layers: about 0.3 MB of a page) or 'theory' (Section 2's closed forms and figures: a few kB).
+ * A page's bundle, minified and packed, built once per process: 'explorer' (the page's drawing code,
+ * carrying its worker's TensorFlow.js, PGD and our layers: about 0.3 MB of a page) or 'theory' (Section 2's closed forms and figures: a few kB).
  */
 export function liveBundle(entry: 'explorer' | 'theory' = 'explorer'): Promise<Packed> {
   const cached = built.get(entry);
   if (cached) return cached;
   const promise = (async () => {
     const esbuild = await import('esbuild');
-    const result = await esbuild.build({
-      entryPoints: [path.join(ROOT, 'lib', 'live', `${entry}-page.ts`)],
+    const build = (file: string, alias: string, define?: Record<string, string>) => esbuild.build({
+      entryPoints: [path.join(ROOT, 'lib', 'live', file)],
       bundle: true, minify: true, format: 'iife', platform: 'browser', target: 'es2020', write: false,
       absWorkingDir: ROOT,
-      // The page needs core, layers and the cpu backend, not the whole of @tensorflow/tfjs.
-      alias: { '@tensorflow/tfjs': './lib/live/tfjs.ts' },
+      alias: { '@tensorflow/tfjs': alias }, define,
       logLevel: 'silent', legalComments: 'none',
     });
-    return pack(result.outputFiles[0].contents);
+    if (entry === 'theory') return pack((await build('theory-page.ts', './lib/live/tfjs.ts')).outputFiles[0].contents);
+    // The explorer computes in a Web Worker (lib/live/worker.ts), which needs core, layers and the cpu
+    // backend, not the whole of @tensorflow/tfjs; the page's own code only draws, and carries the
+    // worker's code as text, from which it makes the worker (and, where none can start, runs it itself).
+    const worker = (await build('worker-entry.ts', './lib/live/tfjs.ts')).outputFiles[0].text;
+    const page = await build('explorer-page.ts', './lib/live/no-tfjs.ts', { AT_ODDS_WORKER_SOURCE: JSON.stringify(worker) });
+    return pack(page.outputFiles[0].contents);
   })();
   built.set(entry, promise);
   promise.catch(() => built.delete(entry));
