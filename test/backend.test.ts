@@ -3,6 +3,7 @@ import test from 'ava';
 import * as fs from 'fs';
 import { atOdds, ROOT } from './helpers/cli';
 import { nodeCan } from '../lib/setup/shell';
+import { cpuFlags, cpuPlan } from '../lib/backend/cpu';
 
 test('the backend is the fastest that starts, and says why', (t) => {
   const r = atOdds(['backend'], { AT_ODDS_BACKEND: '' });
@@ -16,6 +17,46 @@ test('the backend is the fastest that starts, and says why', (t) => {
   t.regex(r.stdout, nodeLoads
     ? /^tfjs-node \(TensorFlow C library\): fastest available; skipped node-gpu: no CUDA device$/m
     : /^wasm .*: fastest available; skipped node-gpu: .+; node: .+$/m);
+  // On tfjs-node it also says what TensorFlow's CPU kernels use, and why.
+  if (nodeLoads) t.regex(r.stdout, /^TensorFlow CPU kernels: CPU .*; oneDNN (on|off) \(.+\); .*threads/m);
+});
+
+test('oneDNN: on where the CPU has AVX2, TensorFlow left alone where it decides itself, the user\'s setting always', (t) => {
+  const avx2 = ['sse4_2', 'avx', 'avx2', 'fma'];
+  // An AVX2 CPU (most laptops, the AMD EPYC of issue #20): TensorFlow would leave oneDNN off; we turn it on.
+  const a = cpuPlan(avx2, 4, {});
+  t.deepEqual(a.env, { TF_ENABLE_ONEDNN_OPTS: '1' });
+  t.true(a.onednn.on);
+  t.deepEqual(a.flags, ['avx2', 'fma']);
+  t.regex(a.summary, /^CPU avx2 fma; oneDNN on \(turned on: the CPU has AVX2.*\); TensorFlow's default threads \(all 4 cores\)$/);
+  // AVX-512 VNNI (or BF16, AMX): TensorFlow's own default is on; nothing to set.
+  const v = cpuPlan([...avx2, 'avx512f', 'avx512_vnni'], 2, {});
+  t.deepEqual(v.env, {});
+  t.true(v.onednn.on);
+  t.regex(v.onednn.why, /TensorFlow's default where the CPU has avx512_vnni/);
+  // The user's choice stands, either way.
+  for (const [value, on] of [['0', false], ['1', true], ['false', false]] as const) {
+    const u = cpuPlan(avx2, 4, { TF_ENABLE_ONEDNN_OPTS: value });
+    t.deepEqual(u.env, {});
+    t.is(u.onednn.on, on);
+    t.regex(u.onednn.why, new RegExp(`TF_ENABLE_ONEDNN_OPTS=${value} set by the user`));
+  }
+  // No AVX2 (an old CPU), or flags unknown (not Linux): TensorFlow's default, nothing set.
+  t.deepEqual(cpuPlan(['sse4_2', 'avx'], 2, {}).env, {});
+  t.regex(cpuPlan(['sse4_2', 'avx'], 2, {}).summary, /^CPU without AVX2; oneDNN off \(no AVX2/);
+  const unknown = cpuPlan(null, 8, {});
+  t.deepEqual([unknown.env, unknown.flags, unknown.onednn.on], [{}, null, false]);
+  t.regex(unknown.summary, /^CPU flags unknown; oneDNN off/);
+  t.regex(cpuPlan(avx2, 4, { TF_NUM_INTRAOP_THREADS: '3' }).summary, /TF_NUM_INTRAOP_THREADS=3 set by the user$/);
+});
+
+test('the CPU flags are read from /proc/cpuinfo where there is one', (t) => {
+  const flags = cpuFlags();
+  if (!fs.existsSync('/proc/cpuinfo')) {
+    t.is(flags, null);
+    return;
+  }
+  t.true(Array.isArray(flags) && flags.length > 0 && flags.every((f) => /^[a-z0-9_.]+$/.test(f)), String(flags));
 });
 
 test('AT_ODDS_BACKEND forces a backend', (t) => {

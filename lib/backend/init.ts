@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './training-kernels';
 import { registerNodeKernels } from './node-kernels';
+import { applyCpuPlan, CpuPlan } from './cpu';
 
 export const BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -14,6 +15,8 @@ export interface BackendChoice {
   tfName: string;
   /** One line a person can read: what it is and why it was picked. */
   reason: string;
+  /** For tfjs-node: what TensorFlow's CPU kernels were set to use, and why. */
+  cpu?: CpuPlan;
 }
 
 const DESCRIPTION: Record<BackendName, string> = {
@@ -40,6 +43,8 @@ async function tryBackend(name: BackendName): Promise<string | null> {
       case 'node':
         // TensorFlow's C++ logging would otherwise fill every notebook with INFO lines.
         process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+        // Read once, as the native library loads: set before the require.
+        cpuPlan = applyCpuPlan();
         require('@tensorflow/tfjs-node');
         registerNodeKernels();
         break;
@@ -62,6 +67,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 }
 
 let chosen: Promise<BackendChoice> | undefined;
+let cpuPlan: CpuPlan | undefined;
 
 /**
  * Picks and starts the backend: tfjs-node-gpu where a CUDA GPU works, then tfjs-node, then wasm,
@@ -85,14 +91,14 @@ async function choose(): Promise<BackendChoice> {
     const name = forced as BackendName;
     const failure = await tryBackend(name);
     if (failure) throw new Error(`AT_ODDS_BACKEND=${name} cannot start: ${failure}. Run \`npm run setup\`, or unset AT_ODDS_BACKEND`);
-    return { name, tfName: tf.getBackend(), reason: `forced by AT_ODDS_BACKEND=${name}` };
+    return { name, tfName: tf.getBackend(), reason: `forced by AT_ODDS_BACKEND=${name}`, ...(name === 'node' ? { cpu: cpuPlan } : {}) };
   }
   const skipped: string[] = [];
   for (const name of BACKENDS) {
     const failure = await tryBackend(name);
     if (failure == null) {
       const reason = skipped.length ? `fastest available; skipped ${skipped.join('; ')}` : 'fastest available';
-      return { name, tfName: tf.getBackend(), reason };
+      return { name, tfName: tf.getBackend(), reason, ...(name === 'node' ? { cpu: cpuPlan } : {}) };
     }
     skipped.push(`${name}: ${failure}`);
   }

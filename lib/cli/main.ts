@@ -30,7 +30,7 @@ const USAGE = `usage: at-odds <command>
 /** The commands whose options are parsed here, and their help (train, eval and bench have their own). */
 const HELP: Record<string, string> = {
   setup: 'usage: at-odds setup\n  installs Jupyter into .venv, the tslab kernel and the native addons, and picks the backend; idempotent, no options',
-  backend: 'usage: at-odds backend\n  prints the TensorFlow.js backend in use and why (AT_ODDS_BACKEND=node|wasm|cpu forces one); no options',
+  backend: 'usage: at-odds backend\n  prints the TensorFlow.js backend in use and why (AT_ODDS_BACKEND=node|wasm|cpu forces one), and on tfjs-node what its CPU kernels use (oneDNN, threads) and why; no options',
   lab: 'usage: at-odds lab [JUPYTER LAB OPTIONS...]\n  JupyterLab on the repository with the tslab kernel; options go to jupyter lab as they are',
   'train-size': 'usage: at-odds train-size --out DIR\n  Figure 1\'s 15 trainings of the MNIST chapter (sizes 250 to 60,000; eps_train 0, 1, 2 in l2), resuming what is done\n  --out DIR   where the runs and train-size.csv go (required)',
   references: 'usage: at-odds references [--check]\n  writes each notebook\'s last cell, its References section, from the works its markdown cites ([Author Year](#ref-KEY)) and references.bib\n  --check   change nothing; exit 1 and name the notebooks whose section is out of date',
@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     case 'backend': {
       const choice = await initBackend({ quiet: true });
       console.log(`${describeBackend(choice.name)}: ${choice.reason}`);
+      if (choice.cpu) console.log(`TensorFlow CPU kernels: ${choice.cpu.summary}`);
       return 0;
     }
     case 'train':
