@@ -80,6 +80,10 @@ test('every chapter has at least four graded exercises, each with nbgrader metad
       }
       if (m.grade && c.cell_type === 'markdown') t.true(m.solution as boolean, `${where}: a written answer is a solution cell`);
     }
+    // Library code may be packed into a handout's pages: a solution line that is also library code could not be told from a leak.
+    const library = (fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join(ROOT, 'lib', f), 'utf8')).join('\n');
+    t.deepEqual(solutionLines(nb).filter((l) => library.includes(l)), [], `${name}: solution lines that are also in lib/`);
     // No later cell depends on an exercise: nothing outside the exercises names what an answer defines.
     const defined = nb.cells.filter((c) => nbg(c).solution && c.cell_type === 'code').flatMap((c) => [...src(c).matchAll(/^function (\w+)/gm)].map((m) => m[1]));
     t.true(defined.length >= 3, `${name}: answers define functions`);

@@ -38,8 +38,9 @@ export interface AccuracyPoint { eps: number; accuracy: number }
 
 /** The smallest eps whose accuracy is below `level`, or -1 if none is: rows in any order. */
 export function firstEpsBelowReference(rows: AccuracyPoint[], level: number): number {
-  const below = rows.filter((r) => r.accuracy < level).map((r) => r.eps);
-  return below.length ? Math.min(...below) : -1;
+  let first = -1;
+  for (const r of rows) if (r.accuracy < level && (first < 0 || r.eps < first)) first = r.eps;
+  return first;
 }
 
 /** A standard model's accuracy curve as the CSV holds it (eps, accuracy), from `seed`, falling through 10% once. */
