@@ -45,7 +45,7 @@ test.before(async () => {
   const nb = {
     nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' }, language_info: { name: 'typescript' } },
     cells: [
-      { cell_type: 'markdown', metadata: {}, source: '# A small handout\n\nA formula inline, $\\|\\delta\\|_\\infty \\le \\epsilon$, and one on its own:\n\n$$\\min_\\theta \\mathbb{E}\\left[\\max_{\\|\\delta\\| \\le \\epsilon} L(\\theta, x + \\delta, y)\\right]$$\n\n## A section\n\n### A subsection' },
+      { cell_type: 'markdown', metadata: {}, source: '# A small handout\n\nAfter [Tsipras et al. 2019](#ref-tsipras2019), a formula inline, $\\|\\delta\\|_\\infty \\le \\epsilon$, and one on its own:\n\n$$\\min_\\theta \\mathbb{E}\\left[\\max_{\\|\\delta\\| \\le \\epsilon} L(\\theta, x + \\delta, y)\\right]$$\n\n## A section\n\n### A subsection' },
       { cell_type: 'code', execution_count: 1, metadata: { tags: ['setup'] }, outputs: [], source: "import { initBackend } from './lib/backend/init';\nawait initBackend(); // the backend, then 0.3 and 'a string'" },
       htmlCell('show(curve); // a plot', `${plotlyBundleHtml()}${figureHtml(curve)}`),
       htmlCell('showHtml(await liveTheoryHtml(data));', theory),
