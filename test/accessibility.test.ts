@@ -246,3 +246,9 @@ test('a chapter\'s figures are numbered in page order, "Figure 2.1", in their ca
   t.deepEqual([...html.matchAll(/<summary>(Data for [^<]*)<\/summary>/g)].map((m) => m[1]), ['Data for Figure 2.1', 'Data for Figure 2.2']);
   t.false(fs.readFileSync(small, 'utf8').includes('ao-figure-number'), 'a notebook that is not a chapter (NN-name) is not numbered');
 });
+
+test('points with error bars and no [lo, hi, n] show the bars\' ends in their table', (t) => {
+  const table = figureTable({ data: [{ name: 'Monte Carlo', x: [0, 1], y: [0.9, 0.5], error_y: { type: 'data', array: [0.01, 0.02], visible: true } }], layout: { yaxis: { title: { text: 'accuracy' } } } });
+  t.deepEqual(table.header, ['series', 'x', 'accuracy', 'error bar']);
+  t.deepEqual(table.rows, [['Monte Carlo', '0', '90%', '[89%, 91%]'], ['Monte Carlo', '1', '50%', '[48%, 52%]']]);
+});

@@ -16,7 +16,7 @@ export function plainText(text: unknown): string {
     .replace(/\s+/g, ' ').trim();
 }
 
-interface Series { name: string; x: (number | string)[]; y: number[]; interval?: [number, number][]; n?: number[] }
+interface Series { name: string; x: (number | string)[]; y: number[]; interval?: [number, number][]; n?: number[]; bars?: boolean }
 
 const values = (v: unknown): unknown[] => (Array.isArray(v) ? v : v && typeof v === 'object' && 'length' in (v as object) ? Array.from(v as ArrayLike<unknown>) : []);
 
@@ -28,11 +28,17 @@ function seriesOf(fig: Figure): Series[] {
     const xs = values(tr.x);
     const cd = values(tr.customdata);
     const triples = cd.length === ys.length && cd.every((c) => Array.isArray(c) && c.length === 3 && c.every((v) => typeof v === 'number'));
+    // Error bars without [lo, hi, n] (the theory chapter's Monte Carlo points, ±2 standard errors): their ends.
+    const err = (tr.error_y ?? {}) as { array?: unknown; arrayminus?: unknown; visible?: boolean };
+    const up = values(err.array);
+    const down = err.arrayminus === undefined ? up : values(err.arrayminus);
+    const bars = !triples && err.visible !== false && up.length === ys.length && down.length === ys.length && [...up, ...down].every((v) => typeof v === 'number');
     return [{
       name: plainText(tr.name) || (fig.data.length > 1 ? `series ${k + 1}` : ''),
       x: xs.length === ys.length ? (xs as (number | string)[]) : ys.map((_, i) => i),
       y: ys as number[],
       ...(triples ? { interval: (cd as number[][]).map((c) => [c[0], c[1]] as [number, number]), n: (cd as number[][]).map((c) => c[2]) } : {}),
+      ...(bars ? { interval: (ys as number[]).map((y, i) => [y - (down[i] as number), y + (up[i] as number)] as [number, number]), bars: true } : {}),
     }];
   });
 }
@@ -103,9 +109,10 @@ const MAX_ROWS = 25;
 export function figureTable(fig: Figure): FigureTable {
   const series = seriesOf(fig);
   const { x, y, percent } = axes(fig);
-  const intervals = series.some((s) => s.interval);
+  const intervals = series.some((s) => s.interval && !s.bars);
+  const bars = series.some((s) => s.bars);
   const named = series.length > 1 || series.some((s) => s.name);
-  const header = [...(named ? ['series'] : []), x, y, ...(intervals ? ['95% interval', 'n'] : [])];
+  const header = [...(named ? ['series'] : []), x, y, ...(intervals ? ['95% interval', 'n'] : []), ...(bars ? ['error bar'] : [])];
   let thinned = false;
   const rows = series.flatMap((s) => {
     const step = Math.ceil(s.y.length / MAX_ROWS);
@@ -113,7 +120,8 @@ export function figureTable(fig: Figure): FigureTable {
     const keep = s.y.map((_, i) => i).filter((i) => i % step === 0 || i === s.y.length - 1);
     return keep.map((i) => [
       ...(named ? [s.name] : []), say(s.x[i]), say(s.y[i], percent),
-      ...(intervals ? [s.interval ? `[${say(s.interval[i][0], percent)}, ${say(s.interval[i][1], percent)}]` : '', s.n ? String(s.n[i]) : ''] : []),
+      ...(intervals ? [s.interval && !s.bars ? `[${say(s.interval[i][0], percent)}, ${say(s.interval[i][1], percent)}]` : '', s.n ? String(s.n[i]) : ''] : []),
+      ...(bars ? [s.bars && s.interval ? `[${say(s.interval[i][0], percent)}, ${say(s.interval[i][1], percent)}]` : ''] : []),
     ]);
   });
   return { header, rows, note: thinned ? `Long curves are shown every few points, up to ${MAX_ROWS} rows each, and always their last point.` : '' };
