@@ -112,9 +112,24 @@ const halfWidthAt50 = (n: number) => { const c = accuracyInterval(0.5, n); retur
 /** The accuracy table, with what was measured on what, and how precisely. */
 export function accuracySection(acc: Accuracy): string {
   const extra = acc.extraN !== undefined ? ` (the MadryLab model on the first ${acc.extraN})` : '';
-  return `PGD-${acc.steps} with a random start, on the first n = ${acc.n} test images${extra}. Each cell is the accuracy on n images and, `
-    + `in brackets, its 95% interval (Wilson score): at n = ${acc.n} an accuracy near 50% is known to about ±${halfWidthAt50(acc.n)} points, `
-    + `so two numbers whose intervals overlap are not told apart by this run.\n\n${figures.accuracyTable(acc.curves)}${acc.source ? `\n\n${acc.source}` : ''}`;
+  // Stored evaluations and attacks made now can differ in n and steps: then each row's n column says its n.
+  const ns = [...new Set(acc.curves.filter((r) => !acc.extraModels.includes(r.model)).map((r) => r.n))].sort((a, b) => a - b);
+  const steps = [...new Set(acc.curves.map((r) => (typeof r.steps === 'number' ? r.steps : acc.steps)))].sort((a, b) => a - b);
+  const pgd = steps.length > 1 ? `PGD-${steps.join(' or PGD-')}` : `PGD-${acc.steps}`;
+  const what = ns.length > 1
+    ? `${pgd} with a random start, each row on the first n test images of its n column (here n = ${ns.join(' or ')}; below the table, what was measured when)${extra}. `
+      + `Each cell is the accuracy on its row's n images and, in brackets, its 95% interval (Wilson score): an accuracy near 50% is known to about `
+      + `${ns.map((n) => `±${halfWidthAt50(n)} points at n = ${n}`).join(' and ')}`
+    : `${pgd} with a random start, on the first n = ${acc.n} test images${extra}. Each cell is the accuracy on n images and, `
+      + `in brackets, its 95% interval (Wilson score): at n = ${acc.n} an accuracy near 50% is known to about ±${halfWidthAt50(acc.n)} points`;
+  return `${what}, so two numbers whose intervals overlap are not told apart by this run.\n\n${figures.accuracyTable(acc.curves)}${acc.source ? `\n\n${acc.source}` : ''}`;
+}
+
+/** The attack and the n of the curves: 'PGD-20' and '250', or 'PGD-10 or PGD-20' and '250 or 1000' where stored evaluations and attacks made now differ. */
+function curveCounts(acc: Accuracy): { pgd: string; n: string } {
+  const ns = [...new Set(acc.curves.map((r) => r.n))].sort((a, b) => a - b);
+  const steps = [...new Set(acc.curves.map((r) => (typeof r.steps === 'number' ? r.steps : acc.steps)))].sort((a, b) => a - b);
+  return { pgd: steps.length > 1 ? `PGD-${steps.join(' or PGD-')}` : `PGD-${steps[0] ?? acc.steps}`, n: ns.join(' or ') };
 }
 
 /** One figure per threat: the models outside the eps_train grid, and the grid's standard model with those trained against that threat. */
@@ -122,7 +137,7 @@ export function robustCurveFigures(ch: ImageChapter, acc: Accuracy): Figure[] {
   return NORMS.map((threat: Norm) => {
     const pick = [...curveModels(ch.spec.name, threat), ...acc.extraModels];
     return robustCurveFigure(acc.curves.filter((r) => r.threat === threat && pick.includes(r.model)),
-      { title: `Robust accuracy under ${normSymbol(threat)} PGD-${acc.steps} (n = ${acc.n} test images; bars: 95% intervals)` });
+      { title: `Robust accuracy under ${normSymbol(threat)} ${curveCounts(acc).pgd} (n = ${curveCounts(acc).n} test images; bars: 95% intervals)` });
   });
 }
 
