@@ -146,7 +146,7 @@ test('a plot\'s text alternative says what is plotted against what and each line
   const curve = robustCurveFigure([0, 0.1, 0.2, 0.3].flatMap((eps) => [
     { model: 'standard', threat: 'linf', eps, std_acc: 0.99, robust_acc: Math.max(0, 0.99 - 3 * eps), n: 100 },
     { model: 'robust', threat: 'linf', eps, std_acc: 0.98, robust_acc: 0.98 - 0.2 * eps, n: 100 }]) as never, { title: 'Robust accuracy' });
-  t.is(describeFigure(curve), 'Robust accuracy: accuracy against ε, 2 lines. standard: falls from 99% at 0 to 9% at 0.3; robust: falls from 98% at 0 to 92% at 0.3.');
+  t.is(describeFigure(curve), 'Robust accuracy: accuracy against ε, 2 lines. standard: falls from 99% at 0 to 9% at 0.3, half-way by 0.15; robust: falls from 98% at 0 to 92% at 0.3, half-way by 0.15.');
   const table = figureTable(curve);
   t.deepEqual(table.header, ['series', 'ε', 'accuracy', '95% interval', 'n']);
   // 9 of 100 right: Wilson's 95% interval is [4.8%, 16.2%].
@@ -183,7 +183,7 @@ test('every printed handout is tagged, titled, in English, with an outline, its 
   t.deepEqual(s.outline.slice(0, 4), ['A small handout', 'A section', 'A subsection', 'The explorer']);
   t.is(s.lang, 'en');
   // The plot and the explorer's starting picture, each with what it shows.
-  t.true(s.figures.some((a) => /^Robust accuracy under ℓ∞ PGD .*: accuracy against ε, 2 lines\. standard: falls from 99% at 0 to 9% at 0\.3/.test(a)), s.figures.join('\n'));
+  t.true(s.figures.some((a) => /^Robust accuracy under ℓ∞ PGD .*: accuracy against ε, 2 lines\. standard: falls from 99% at 0 to 9% at 0\.3, half-way by 0\.15/.test(a)), s.figures.join('\n'));
   t.true(s.figures.some((a) => /^The explorer's starting state: ℓ∞ PGD-5 at ε = 0\.3, labels .*row 1 \(the standard model's adversarial images and predictions\): /.test(a)), s.figures.join('\n'));
   // The checker finds what is missing: an image without alt text, a skipped level, no outline entry for it.
   const bad = path.join(dir, 'bad.html');

@@ -76,7 +76,17 @@ function trend(s: Series, percent: boolean, spread: number): string {
   const way = flat ? 'stays level' : last > first ? 'rises' : 'falls';
   const inside = [hi, lo].filter((i) => i > 0 && i < n - 1 && Math.abs(s.y[i] - first) > 0.05 * spread && Math.abs(s.y[i] - last) > 0.05 * spread);
   const turn = inside.length ? `, ${inside[0] === hi ? 'highest' : 'lowest'} ${at(inside[0])}` : '';
-  return `${way} from ${at(0)} to ${at(n - 1)}${turn}`;
+  // Where a steady rise or fall is half done tells its shape: a robust model's curve holds, then drops.
+  let half = '';
+  if (!flat && !inside.length && n >= 3 && typeof s.x[0] === 'number') {
+    const mid = (first + last) / 2;
+    const k = s.y.findIndex((v) => (last < first ? v <= mid : v >= mid));
+    if (k > 0) {
+      const [x0, x1] = [s.x[k - 1] as number, s.x[k] as number];
+      half = `, half-way by ${say(x0 + ((mid - s.y[k - 1]) / (s.y[k] - s.y[k - 1])) * (x1 - x0))}`;
+    }
+  }
+  return `${way} from ${at(0)} to ${at(n - 1)}${turn}${half}`;
 }
 
 /**
