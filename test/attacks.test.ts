@@ -84,6 +84,25 @@ test('every iterate stays in the eps-ball and the pixel range', (t) => {
   model.dispose();
 });
 
+test('PGD\'s stepper is project(step(...)) to the bit, with pixels at the range\'s ends and steps past the ball', (t) => {
+  const rng = seededRng(11);
+  const x = tf.tensor4d(Float32Array.from({ length: 4 * 6 * 6 * 3 }, () => (rng.uniform() < 0.3 ? 0 : rng.uniform() < 0.3 ? 1 : rng.uniform())), [4, 6, 6, 3]);
+  const xAdv = tf.tidy(() => tf.clipByValue(tf.add(x, tf.randomUniform(x.shape, -0.4, 0.4, 'float32', 3)), 0, 1) as tf.Tensor4D);
+  const grad = tf.tidy(() => tf.mul(tf.randomNormal(x.shape, 0, 1, 'float32', 5), tf.cast(tf.greater(tf.randomUniform(x.shape, 0, 1, 'float32', 6), 0.2), 'float32')) as tf.Tensor4D);
+  for (const threat of [linf(0.1), linf(8 / 255), linf(0), linf(0.3, [-0.5, 1.5]), l2(0.5), l2(3)]) {
+    for (const stepSize of [0.01, 2 / 255, 0.25]) {
+      const held = tf.memory().numTensors;
+      const stepper = threat.stepper(x, stepSize);
+      const [a, b] = [stepper.next(xAdv, grad), tf.tidy(() => threat.project(threat.step(xAdv, grad, stepSize), x))];
+      stepper.dispose();
+      t.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()), `${threat.norm} eps ${threat.eps} [${threat.bounds}], step ${stepSize}`);
+      tf.dispose([a, b]);
+      t.is(tf.memory().numTensors, held, 'the stepper keeps nothing once disposed');
+    }
+  }
+  tf.dispose([x, xAdv, grad]);
+});
+
 function meanLoss(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D): number {
   return tf.tidy(() => tf.mean(crossEntropy(model.apply(x) as tf.Tensor2D, y)).dataSync()[0]);
 }

@@ -120,10 +120,11 @@ function* attackFrom(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, a: Attac
   let done = 0;
   function* attack(restart: number): Generator<number, tf.Tensor4D, void> {
     let xa = a.randomStart ? threat.randomPerturb(x, (opts.seed ?? 0) + restart) : tf.clone(x);
+    const stepper = threat.stepper(x, a.stepSize);
     let finished = false;
     try {
       for (let i = 0; i < a.steps; i++) {
-        const next = tf.tidy(() => threat.project(threat.step(xa, gradient(xa) as tf.Tensor4D, a.stepSize), x));
+        const next = tf.tidy(() => stepper.next(xa, gradient(xa) as tf.Tensor4D));
         xa.dispose();
         xa = next;
         yield done++;
@@ -131,6 +132,7 @@ function* attackFrom(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, a: Attac
       finished = true;
       return xa;
     } finally {
+      stepper.dispose();
       if (!finished) xa.dispose();
     }
   }

@@ -22,6 +22,17 @@ export interface ThreatModel {
   step(xAdv: tf.Tensor4D, grad: tf.Tensor4D, stepSize: number): tf.Tensor4D;
   /** A random starting point within eps of x. */
   randomPerturb(x: tf.Tensor4D, seed?: number): tf.Tensor4D;
+  /**
+   * PGD's step from a fixed x (in the pixel range): next(xAdv, grad) = project(step(xAdv, grad, stepSize), x),
+   * the same values, with what depends only on x and the sizes made once per attack instead of every step.
+   * Dispose it when the attack ends.
+   */
+  stepper(x: tf.Tensor4D, stepSize: number): Stepper;
+}
+
+export interface Stepper {
+  next(xAdv: tf.Tensor4D, grad: tf.Tensor4D): tf.Tensor4D;
+  dispose(): void;
 }
 
 function checkBounds(bounds: [number, number]): void {
@@ -48,6 +59,16 @@ export function linf(eps: number, bounds: [number, number] = [0, 1]): ThreatMode
   checkBounds(bounds);
   return {
     norm: 'linf', eps, bounds,
+    // Clamping to [x - eps, x + eps] and then to the pixel range is clamping once to their intersection
+    // [max(x - eps, lo), min(x + eps, hi)] (x lies in the range, so it is not empty): the same values from
+    // two kernels a step instead of five, and no scalar uploaded per step (issue #20).
+    stepper: (x, stepSize) => {
+      const [low, high, size] = tf.tidy(() => [tf.maximum(tf.sub(x, eps), bounds[0]), tf.minimum(tf.add(x, eps), bounds[1]), tf.scalar(stepSize)]);
+      return {
+        next: (xAdv, grad) => tf.tidy(() => tf.minimum(tf.maximum(tf.add(xAdv, tf.mul(tf.sign(grad), size)), low), high) as tf.Tensor4D),
+        dispose: () => tf.dispose([low, high, size]),
+      };
+    },
     project: (xAdv, x) => tf.tidy(() =>
       tf.clipByValue(tf.minimum(tf.maximum(xAdv, tf.sub(x, eps)), tf.add(x, eps)), bounds[0], bounds[1]) as tf.Tensor4D),
     step: (xAdv, grad, stepSize) => tf.tidy(() => tf.add(xAdv, tf.mul(tf.sign(grad), stepSize)) as tf.Tensor4D),
@@ -60,8 +81,9 @@ export function linf(eps: number, bounds: [number, number] = [0, 1]): ThreatMode
 export function l2(eps: number, bounds: [number, number] = [0, 1]): ThreatModel {
   checkNonNegative('eps', eps);
   checkBounds(bounds);
-  return {
+  const model: ThreatModel = {
     norm: 'l2', eps, bounds,
+    stepper: (x, stepSize) => ({ next: (xAdv, grad) => tf.tidy(() => model.project(model.step(xAdv, grad, stepSize), x)), dispose: () => undefined }),
     project: (xAdv, x) => tf.tidy(() => {
       const delta = tf.sub(xAdv, x) as tf.Tensor4D;
       const scale = tf.minimum(1, tf.div(eps, tf.add(l2Norms(delta), 1e-12)));
@@ -76,6 +98,7 @@ export function l2(eps: number, bounds: [number, number] = [0, 1]): ThreatModel 
       return tf.clipByValue(tf.add(x, tf.mul(tf.div(r, tf.add(l2Norms(r), 1e-12)), eps)), bounds[0], bounds[1]) as tf.Tensor4D;
     }),
   };
+  return model;
 }
 
 export function threatModel(norm: string, eps: number, bounds: [number, number] = [0, 1]): ThreatModel {
