@@ -33,8 +33,11 @@ function seriesOf(fig: Figure): Series[] {
     const up = values(err.array);
     const down = err.arrayminus === undefined ? up : values(err.arrayminus);
     const bars = !triples && err.visible !== false && up.length === ys.length && down.length === ys.length && [...up, ...down].every((v) => typeof v === 'number');
+    // A trace on a second panel (xaxis 'x2', Figure 7's ℓ2 half) is named with that panel's axis.
+    const panel = typeof tr.xaxis === 'string' && tr.xaxis !== 'x' ? plainText((fig.layout?.[`xaxis${tr.xaxis.slice(1)}`] as { title?: unknown } | undefined)?.title) : '';
+    const name = plainText(tr.name) || (fig.data.length > 1 ? `series ${k + 1}` : '');
     return [{
-      name: plainText(tr.name) || (fig.data.length > 1 ? `series ${k + 1}` : ''),
+      name: panel ? `${name} (against ${panel})` : name,
       x: xs.length === ys.length ? (xs as (number | string)[]) : ys.map((_, i) => i),
       y: ys as number[],
       ...(triples ? { interval: (cd as number[][]).map((c) => [c[0], c[1]] as [number, number]), n: (cd as number[][]).map((c) => c[2]) } : {}),
