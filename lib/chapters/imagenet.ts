@@ -1,5 +1,5 @@
-// The ImageNet chapter (04): Section 4's figures on Restricted ImageNet, one function per section. The
-// figures are the image chapters' own (lib/plots/chapter-figures.ts) with the superclasses' names, drawn
+// The ImageNet chapter (04): the paper's Section 3 figures (2-4) on Restricted ImageNet, one function per
+// section. The figures are the image chapters' own (lib/plots/chapter-figures.ts) with the superclasses' names, drawn
 // as JPEG thumbnails of the 224 x 224 photos; what differs is the models (MobileNet, shipped, and a
 // robustness-library ResNet-50 by path or URL) and the photos (one per superclass, embedded).
 import * as path from 'path';
