@@ -152,23 +152,64 @@ FIGURE_MARK = re.compile(r'(?P<caption><(?:figcaption|p)\b[^>]*\bclass="ao-figur
                          r'|(?P<before><img\b[^>]*\bclass="at-odds-grid"|<div\b[^>]*\bclass="ao-static"[^>]*>)')
 
 
+# A figure's label, written in the markdown cell just before the figure's code cell, and a reference to it:
+# [the figure below](#fig-large-eps) in JupyterLab, "Figure 2.5" in the exported handout.
+FIGURE_LABEL = re.compile(r'<a id="(?P<label>fig-[\w-]+)"></a>')
+FIGURE_REF = re.compile(r'<a href="#(?P<label>fig-[\w-]+)">(?P<text>.*?)</a>', re.S)
+MARKDOWN_CELL = re.compile(r'<div class="jp-Cell jp-MarkdownCell\b')
+
+
+class BadFigureReference(ValueError):
+    pass
+
+
 def number_figures(html, name):
     """Numbers a chapter's figures in page order, "Figure 2.1", ..., for chapter NN-name: in a plot's caption and
-    its data table's summary, above an image grid and above the explorer. Other notebooks are left as they are."""
+    its data table's summary, above an image grid and above the explorer. A label <a id="fig-x"></a> takes the
+    numbers of the figures that the code cells after it draw, up to the next markdown cell, and every link to it,
+    <a href="#fig-x">...</a>, reads "Figure 2.5" (or "Figures 2.5 to 2.7" where a cell draws one per model).
+    Other notebooks are left as they are."""
     m = re.match(r'^(\d+)-', name)
     if not m:
         return html
-    chapter, count = int(m.group(1)), [0]
+    chapter, count, active, numbers, seen = int(m.group(1)), [0], [], {}, set()
 
     def mark(f):
+        if f.group('label'):
+            label = f.group('label')
+            if label in seen:
+                raise BadFigureReference(f'[{name}] the figure label {label} is defined twice')
+            seen.add(label)
+            active.append(label)
+            return f.group(0)
+        if f.group('cell'):
+            # A label binds only to the figures of the cells right after its own: where those cells drew none
+            # (their models absent, the notebook not executed) it gets no number rather than a later figure's.
+            active.clear()
+            return f.group(0)
         if f.group('summary'):
             return f'<summary>Data for Figure {chapter}.{count[0]}</summary>'
         count[0] += 1
-        label = f'<strong class="ao-figure-number">Figure {chapter}.{count[0]}.</strong>'
+        for label in active:
+            numbers.setdefault(label, []).append(count[0])
+        number = f'<strong class="ao-figure-number">Figure {chapter}.{count[0]}.</strong>'
         if f.group('caption'):
-            return f'{f.group(0)}{label} '
-        return f'<p class="ao-figure-label" style="margin:8px 0 2px;font:14px sans-serif">{label}</p>{f.group(0)}'
-    return FIGURE_MARK.sub(mark, html)
+            return f'{f.group(0)}{number} '
+        return f'<p class="ao-figure-label" style="margin:8px 0 2px;font:14px sans-serif">{number}</p>{f.group(0)}'
+    html = re.compile(f'{FIGURE_LABEL.pattern}|(?P<cell>{MARKDOWN_CELL.pattern})|{FIGURE_MARK.pattern}') \
+        .sub(mark, html)
+    unknown = sorted({r.group('label') for r in FIGURE_REF.finditer(html)} - seen)
+    if unknown:
+        raise BadFigureReference(f'[{name}] a link refers to a figure label that this chapter does not define: '
+                                 f'{", ".join(unknown)} (define it as <a id="{unknown[0]}"></a> before the figure)')
+
+    def name_of(ns):
+        if len(ns) == 1:
+            return f'Figure {chapter}.{ns[0]}'
+        return f'Figures {chapter}.{ns[0]} {"and" if len(ns) == 2 else "to"} {chapter}.{ns[-1]}'
+    # A label whose figure was not drawn keeps the link's own words ("the figure below").
+    return FIGURE_REF.sub(lambda r: f'<a href="#{r.group("label")}">{name_of(numbers[r.group("label")])}</a>'
+                          if r.group('label') in numbers else r.group(0), html)
 
 
 def export_html(nb, name, path):
@@ -240,7 +281,11 @@ def main():
     failed = re.sub(r'\.ipynb$', '', a.out_notebook) + '.failed.ipynb'
     if os.path.exists(failed):
         os.remove(failed)
-    export_html(nb, name, a.out_html)
+    try:
+        export_html(nb, name, a.out_html)
+    except BadFigureReference as e:
+        print(e, file=sys.stderr)
+        return 2
     print(f'[{name}] executed in {time.time() - started:.1f} s', flush=True)
     return 0
 

@@ -247,6 +247,71 @@ test('a chapter\'s figures are numbered in page order, "Figure 2.1", in their ca
   t.false(fs.readFileSync(small, 'utf8').includes('ao-figure-number'), 'a notebook that is not a chapter (NN-name) is not numbered');
 });
 
+/** Exports a notebook as the runner exports chapter `name` (its number is the figures' chapter). */
+function exportAs(nb: object, name: string): { status: number | null; stderr: string; html: string } {
+  const ipynb = path.join(dir, `${name}.ipynb`);
+  const out = path.join(dir, `${name}.html`);
+  fs.writeFileSync(ipynb, JSON.stringify(nb));
+  const r = spawnSync(venvBin('python'), ['-c', `import sys, nbformat; sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'jupyter'))}); import run_notebook as r; r.export_html(nbformat.read(sys.argv[1], as_version=4), sys.argv[3], sys.argv[2])`, ipynb, out, name], { cwd: ROOT, encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr, html: r.status === 0 ? fs.readFileSync(out, 'utf8') : '' };
+}
+
+const md = (source: string) => ({ cell_type: 'markdown', metadata: {}, source });
+const gridImg = (alt: string) => `<img class="at-odds-grid" alt="${alt}" src="data:image/png;base64,AA==">`;
+const notebookOf = (cells: object[]) => ({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, cells });
+
+test('a link to a figure label reads as the figure\'s number in the handout, "Figure 2.2", or "Figures 2.3 and 2.4" for a cell that draws two', (t) => {
+  const r = exportAs(notebookOf([
+    md('# Chapter\n\n[The last figure](#fig-last) comes after [the pair](#fig-pair); [this one](#fig-undrawn) was not drawn.'),
+    htmlCell('showImage(a);', gridImg('unlabelled')),
+    md('Before the first labelled figure.\n\n<a id="fig-one"></a>'),
+    htmlCell('showImage(b);', gridImg('one')),
+    md('A cell that draws one figure per model.\n\n<a id="fig-pair"></a>'),
+    htmlCell('showImages(c);', gridImg('pair 1') + gridImg('pair 2')),
+    md('Its models are absent: it draws nothing, so this label gets no number, not the next figure\'s.\n\n<a id="fig-undrawn"></a>'),
+    { cell_type: 'code', execution_count: 1, metadata: {}, source: 'showImage(d);', outputs: [] },
+    md('<a id="fig-last"></a>'),
+    htmlCell('showImage(e);', gridImg('last')),
+    md('As [the first figure](#fig-one) showed.'),
+  ]), '02-refs');
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual([...r.html.matchAll(/<a href="#(fig-[\w-]+)">([^<]*)<\/a>/g)].map((m) => `${m[1]}: ${m[2]}`),
+    ['fig-last: Figure 2.5', 'fig-pair: Figures 2.3 and 2.4', 'fig-undrawn: this one', 'fig-one: Figure 2.2'], 'in page order, a reference before its label included');
+  t.deepEqual([...r.html.matchAll(/<strong class="ao-figure-number">(Figure [\d.]+)<\/strong>/g)].map((m) => m[1]), ['Figure 2.1.', 'Figure 2.2.', 'Figure 2.3.', 'Figure 2.4.', 'Figure 2.5.']);
+  t.true(r.html.includes('<a id="fig-last"></a>'), 'the label stays, as the link\'s target just above its figure');
+});
+
+test('a link to a figure label that the chapter does not define fails the export, naming the label and the chapter', (t) => {
+  const r = exportAs(notebookOf([md('# Chapter\n\nSee [the figure](#fig-missing).\n\n<a id="fig-here"></a>'), htmlCell('showImage(a);', gridImg('a'))]), '03-badref');
+  t.not(r.status, 0);
+  t.regex(r.stderr, /\[03-badref\].*fig-missing/);
+  const twice = exportAs(notebookOf([md('# Chapter\n\n<a id="fig-a"></a>'), htmlCell('showImage(a);', gridImg('a')), md('<a id="fig-a"></a>'), htmlCell('showImage(b);', gridImg('b'))]), '03-twice');
+  t.not(twice.status, 0);
+  t.regex(twice.stderr, /\[03-twice\].*fig-a.*twice/);
+});
+
+test('in every chapter each link to one of its figures has its label, just before the code cell that draws it, and headings name the paper\'s figures as the paper\'s', (t) => {
+  const chapters = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => /^\d\d-.*\.ipynb$/.test(f));
+  t.is(chapters.length, 4);
+  const text = (c: { source: string | string[] }) => (Array.isArray(c.source) ? c.source.join('') : c.source);
+  for (const f of chapters) {
+    const cells = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', f), 'utf8')).cells as { cell_type: string; source: string | string[] }[];
+    const labels: string[] = [];
+    cells.forEach((c, i) => {
+      if (c.cell_type !== 'markdown') return;
+      for (const m of text(c).matchAll(/<a id="(fig-[\w-]+)"><\/a>/g)) {
+        labels.push(m[1]);
+        t.is(cells[i + 1]?.cell_type, 'code', `${f}: ${m[1]} is followed by the code cell that draws its figure`);
+      }
+      for (const h of text(c).matchAll(/^#+ .*$/gm)) t.notRegex(h[0], /^#+ Figures? \d/, `${f}: "${h[0]}" names the paper's figure as if it were this chapter's`);
+    });
+    t.is(new Set(labels).size, labels.length, `${f}: each label once`);
+    const refs = cells.filter((c) => c.cell_type === 'markdown').flatMap((c) => [...text(c).matchAll(/\]\(#(fig-[\w-]+)\)/g)].map((m) => m[1]));
+    t.true(refs.length > 0, `${f} refers to its figures`);
+    for (const r of refs) t.true(labels.includes(r), `${f}: [..](#${r}) has no <a id="${r}"></a>`);
+  }
+});
+
 test('points with error bars and no [lo, hi, n] show the bars\' ends in their table', (t) => {
   const table = figureTable({ data: [{ name: 'Monte Carlo', x: [0, 1], y: [0.9, 0.5], error_y: { type: 'data', array: [0.01, 0.02], visible: true } }], layout: { yaxis: { title: { text: 'accuracy' } } } });
   t.deepEqual(table.header, ['series', 'x', 'accuracy', 'error bar']);
