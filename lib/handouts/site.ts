@@ -20,6 +20,17 @@ const LIVE: Record<string, string> = {
   '04-imagenet': 'No live figure: the chapter shows Restricted ImageNet photos, their gradients and large-ε examples as pictures.',
 };
 
+/**
+ * What each chapter does, for the course page. Written, not cut from the chapter: a chapter's opening
+ * paragraphs carry formulas and citations that read badly out of context.
+ */
+const ABOUT: Record<string, string> = {
+  '01-theory': 'Section 2 of the paper, worked through: a distribution with one robust feature, right with probability p, and d weak features that each agree with the label only slightly more often than not. A standard classifier adds the weak features up and is nearly always right; an adversary who moves every feature by ε = 2η turns them against it. Theorem 2.1 bounds what any classifier can have of both, and Theorem 2.2 says that adversarial training finds the robust classifier. Four graded exercises.',
+  '02-mnist': 'The paper\'s experiments on MNIST, with the networks we trained: standard and robust accuracy under ℓ∞ and ℓ2 PGD (each with its 95% interval), standard accuracy against ε_train (the paper\'s Figure 7) and against the size of the training set (Figure 1), the loss gradients (Figure 2), large-ε adversarial examples (Figure 3) and the line from a digit to its example (Figure 4). Four graded exercises.',
+  '03-cifar10': 'The same experiments on CIFAR-10, with the ResNet-9s we trained, where robustness costs clearly more accuracy than on MNIST: our trade-off beside the robustness library\'s published ResNet-50s (Figure 7), and the gradients, large-ε examples and interpolations of Figures 2-4 in colour. Four graded exercises.',
+  '04-imagenet': 'Figures 2-4 on Restricted ImageNet photos: a standard ImageNet model\'s loss gradients, large-ε adversarial examples and the line from a photo to its example; with a robust checkpoint (Salman et al. 2020) set, the robust model\'s beside them. Both are 1000-class ImageNet models, not the paper\'s 9-class ones: the chapter says what that changes. Four graded exercises.',
+};
+
 const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface Chapter { name: string; title: string; paragraph: string; html: string; pdf?: string; notebook?: string }
@@ -37,6 +48,11 @@ export function chapterSummary(html: string): { title: string; paragraph: string
   return { title: title.replace(/&amp;/g, '&'), paragraph: prose };
 }
 
+/** A chapter of ours is described by ABOUT; another handout by its own opening paragraph. */
+function withAbout(name: string, summary: { title: string; paragraph: string }): { title: string; paragraph: string } {
+  return { ...summary, paragraph: ABOUT[name] ?? summary.paragraph };
+}
+
 /** The chapters in outputs/handouts (NN-name.html), in order, with what exists beside each. */
 export function findChapters(dir: string): Chapter[] {
   if (!fs.existsSync(dir)) return [];
@@ -45,7 +61,7 @@ export function findChapters(dir: string): Chapter[] {
     const pdf = `${name}.pdf`;
     const notebook = `notebooks/${name}.ipynb`;
     return {
-      name, html: f, ...chapterSummary(fs.readFileSync(path.join(dir, f), 'utf8')),
+      name, html: f, ...withAbout(name, chapterSummary(fs.readFileSync(path.join(dir, f), 'utf8'))),
       pdf: fs.existsSync(path.join(dir, pdf)) ? pdf : undefined,
       notebook: fs.existsSync(path.join(dir, notebook)) ? notebook : undefined,
     };
