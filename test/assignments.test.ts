@@ -114,7 +114,9 @@ test.serial('release: four student notebooks, no solution line and no hidden tes
     const sol = solutionLines(inst);
     const hidden = hiddenTestLines(inst);
     t.true(sol.length >= 8 && hidden.length >= 4, `${name}: ${sol.length} solution lines, ${hidden.length} hidden test lines to look for`);
-    const files = [path.join(released, 'release', `${name}.ipynb`), ...['html', 'pdf'].map((e) => path.join(released, 'handouts', 'student', `${name}.${e}`))];
+    // The student course site too: its page, its book and the notebook it links to.
+    const site = ['index.html', 'at-odds.pdf', `notebooks/${name}.ipynb`].map((f) => path.join(released, 'handouts', 'student', f));
+    const files = [path.join(released, 'release', `${name}.ipynb`), ...['html', 'pdf'].map((e) => path.join(released, 'handouts', 'student', `${name}.${e}`)), ...site];
     for (const f of files) {
       t.true(fs.existsSync(f), f);
       const text = textWithDataUrls(f);

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend/init';
 import { architecture } from '../lib/models/architectures';
 import { memoryAccount, memoryReport } from '../lib/memory';
+import { fgsmCase, gradientSample, l2StepReference, visibleGradientReference } from '../lib/exercises/cifar10';
+import { pgdStepCase } from '../lib/exercises/mnist';
 
 test('tensors are counted by what holds them, each once, and the rest is a leak', async (t) => {
   await initBackend({ quiet: true });
@@ -20,4 +22,16 @@ test('tensors are counted by what holds them, each once, and the rest is a leak'
   t.regex(memoryReport(held), new RegExp(`^tensors held: ${before + model.weights.length + 3} = ${model.weights.length} in models \\+ 2 in figure inputs; ${before + 1} unaccounted for$`));
   tf.dispose([x, y, leak]);
   model.dispose();
+});
+
+test('the exercises\' fixtures hold no tensor: a case a student keeps calling leaves nothing behind', async (t) => {
+  await initBackend({ quiet: true });
+  const before = tf.memory().numTensors;
+  const c = fgsmCase(0);
+  const g = c.gradAt(c.x);
+  l2StepReference(c.x, g, 1);
+  visibleGradientReference(gradientSample(0));
+  pgdStepCase(0);
+  t.is(g.length, c.x.length);
+  t.is(tf.memory().numTensors, before, 'tensors left by the fixtures (03-cifar10 reported 7 unaccounted for)');
 });

@@ -7,6 +7,7 @@ import { parseArgs } from 'util';
 import { JUPYTER_DIR, NOTEBOOKS, OUTPUTS, venvBin } from '../paths';
 import { jupyterEnv, jupyterReady } from '../setup/jupyter';
 import { findChromium, printToPdf } from '../handouts/chromium';
+import { writeCourseSite } from '../handouts/site';
 import { writeCsv } from '../io/csv';
 
 export const ASSIGNMENTS_HELP = `usage: at-odds assignments release [--out DIR]
@@ -75,8 +76,11 @@ export async function releaseAssignments(out: string): Promise<number> {
     for (const html of fs.readdirSync(dir).filter((f) => f.endsWith('.html')).sort()) {
       if (chromium) await printToPdf(chromium, path.join(dir, html), path.join(dir, html.replace(/\.html$/, '.pdf')));
     }
+    // Each version is a course site of its own (index.html, navigation, at-odds.pdf), so that a course can
+    // publish the student folder as it is: the site of outputs/handouts is the instructor's, with solutions.
+    await writeCourseSite(dir, { notebooksDir: path.join(out, who === 'student' ? 'release' : 'source'), chromium });
   }
-  console.log(`released ${chapters().length} chapters into ${path.relative(process.cwd(), out) || out}: release/*.ipynb, handouts/student and handouts/instructor (HTML${chromium ? ' and PDF' : '; no PDF: Chromium not found'})`);
+  console.log(`released ${chapters().length} chapters into ${path.relative(process.cwd(), out) || out}: release/*.ipynb, handouts/student and handouts/instructor (HTML${chromium ? ' and PDF' : '; no PDF: Chromium not found'}, each with its course page index.html)`);
   return 0;
 }
 

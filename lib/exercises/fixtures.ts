@@ -18,18 +18,19 @@ export interface LinearCase {
   /** One image of n pixels in [0, 1], a sixth of them at 0 or 1 so that clipping to the pixel range matters. */
   x: number[];
   label: number;
+  /** A linear classifier; call it inside tf.tidy (it makes its weight tensor in each call). */
   model: Classifier;
-  /** Frees the model's weights (a case whose gradAt a student still calls keeps them). */
-  dispose(): void;
 }
 
 /** A 4-class linear model on n pixels, and an image with its label, all from `seed`. */
 export function linearCase(seed: number, n = 24, classes = 4): LinearCase {
   const rng = seededRng(seed);
   const x = Array.from({ length: n }, (_, i) => (i % 6 === 0 ? (rng.uniform() < 0.5 ? 0 : 1) : rng.uniform()));
-  const w = tf.tensor2d(Array.from({ length: n * classes }, () => rng.normal()), [n, classes]);
-  const model: Classifier = (xs: tf.Tensor4D) => tf.matMul(tf.reshape(xs, [xs.shape[0], n]), w) as tf.Tensor2D;
-  return { x, label: Math.floor(rng.uniform() * classes), model, dispose: () => w.dispose() };
+  // The weights stay a plain array and become a tensor in each call, inside the caller's tf.tidy: a case
+  // a student's function keeps calling (gradAt) holds no tensor that a chapter's memory report would find.
+  const weights = Float32Array.from({ length: n * classes }, () => rng.normal());
+  const model: Classifier = (xs: tf.Tensor4D) => tf.matMul(tf.reshape(xs, [xs.shape[0], n]), tf.tensor2d(weights, [n, classes])) as tf.Tensor2D;
+  return { x, label: Math.floor(rng.uniform() * classes), model };
 }
 
 /** The gradient PGD follows (of the attack's cross-entropy) at image v, as a plain array. */

@@ -30,7 +30,6 @@ export function pgdStepCase(seed: number, eps = 0.3, stepSize = 0.5): StepCase {
   const want = tf.tidy(() => fromBatch(pgd(c.model, asBatch(c.x), tf.tensor1d([c.label], 'int32'),
     { threat: 'linf', eps, steps: 1, stepSize, randomStart: false })));
   const grad = attackGradient(c, c.x);
-  c.dispose();
   return { x: c.x, grad, eps, stepSize, want };
 }
 

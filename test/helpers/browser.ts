@@ -34,7 +34,8 @@ export function explorerState(page: Page): Promise<ExplorerState> {
   return page.$eval('.at-odds-explorer .ao-live', (root) => ({
     eps: root.querySelector('.at-odds-eps')!.textContent,
     images: Array.from(root.querySelectorAll('img.at-odds-adv'), (i) => i.getAttribute('src') ?? ''),
-    predictions: Array.from(root.querySelectorAll('.at-odds-pred'), (d) => d.textContent ?? ''),
+    // Each prediction is marked right or wrong (✓/✗) for readers who cannot tell the colours apart: the class comes after.
+    predictions: Array.from(root.querySelectorAll('.at-odds-pred'), (d) => (d.textContent ?? '').replace(/^[✓✗]\s*/, '')),
     labels: Array.from(root.querySelectorAll('.ao-grid th'), (th) => th.textContent ?? '').filter((l) => l.startsWith('label ')).map((l) => l.slice(6)),
   }));
 }
