@@ -184,7 +184,11 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
       });
       if (opts.out) {
         const state = await optimizerState(optimizer);
-        await saveCheckpoint(opts.out, model, state, { epoch, history });
+        try {
+          await saveCheckpoint(opts.out, model, state, { epoch, history });
+        } finally {
+          tf.dispose(state.weights.map((w) => w.tensor));
+        }
         writeCsv(path.join(opts.out, 'log.csv'), history);
       }
     }

@@ -1,5 +1,7 @@
 // Optimizers and their state, which a checkpoint must carry for a resumed run to match an uninterrupted one.
 import * as tf from '@tensorflow/tfjs';
+import { fusedTrainingOps } from '../backend/resource-variables';
+import { FusedAdam, FusedMomentum, isFusedAdam, isFusedMomentum } from './fused-optimizers';
 
 interface Schedule {
   /** The base (or peak) learning rate. */
@@ -40,12 +42,17 @@ function checkSchedule(spec: OptimizerSpec): void {
   if (k && spec.milestones) throw new Error('a learning-rate schedule is either milestones or piecewise, not both');
 }
 
+/**
+ * The optimizer `spec` describes: on tfjs-node's CPU backend TensorFlow's fused training ops
+ * (lib/train/fused-optimizers.ts), elsewhere tfjs's own; the two take the same steps.
+ */
 export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
   checkSchedule(spec);
+  const fused = fusedTrainingOps();
   switch (spec.name) {
-    case 'adam': return tf.train.adam(spec.lr);
+    case 'adam': return fused ? new FusedAdam(spec.lr) : tf.train.adam(spec.lr);
     // Nesterov as PyTorch has it: buf = m buf + g; step lr (g + m buf).
-    case 'sgd': return tf.train.momentum(spec.lr, spec.momentum, spec.nesterov ?? false);
+    case 'sgd': return fused ? new FusedMomentum(spec.lr, spec.momentum, spec.nesterov ?? false) : tf.train.momentum(spec.lr, spec.momentum, spec.nesterov ?? false);
     default: throw new Error(`unknown optimizer '${(spec as { name: string }).name}': use adam or sgd`);
   }
 }
@@ -70,7 +77,7 @@ export function learningRate(spec: OptimizerSpec, epoch: number, fraction = 1): 
 
 export function setLearningRate(optimizer: tf.Optimizer, spec: OptimizerSpec, epoch: number, fraction = 1): void {
   const lr = learningRate(spec, epoch, fraction);
-  if (spec.name === 'sgd') (optimizer as tf.MomentumOptimizer).setLearningRate(lr);
+  if (spec.name === 'sgd') (optimizer as tf.MomentumOptimizer | FusedMomentum).setLearningRate(lr);
   // tfjs's Adam has no setter, but reads its learningRate field at every step.
   else (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
@@ -85,15 +92,24 @@ type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
 
 export interface OptimizerState { weights: NamedTensor[]; extra: number[] }
 
+/** The optimizer's state, as tensors the caller owns (and disposes). */
 export async function optimizerState(optimizer: tf.Optimizer): Promise<OptimizerState> {
   const weights = await optimizer.getWeights();
+  if (isFusedAdam(optimizer)) return { weights, extra: [...optimizer.betaPowers] };
+  if (isFusedMomentum(optimizer)) return { weights, extra: [] };
+  // tfjs's optimizers hand out their own variables (all but the iteration count, made for the call).
+  const owned = weights.map((w, i) => (i === 0 ? w : { name: w.name, tensor: tf.clone(w.tensor) }));
   const adam = optimizer as unknown as Partial<AdamInternals>;
   const extra = adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]] : [];
-  return { weights, extra };
+  return { weights: owned, extra };
 }
 
 export async function restoreOptimizer(optimizer: tf.Optimizer, state: OptimizerState): Promise<void> {
   await optimizer.setWeights(state.weights);
+  if (isFusedAdam(optimizer)) {
+    if (state.extra.length === 2) optimizer.betaPowers = [state.extra[0], state.extra[1]];
+    return;
+  }
   const adam = optimizer as unknown as Partial<AdamInternals>;
   if (adam.accBeta1 && adam.accBeta2 && state.extra.length === 2) {
     tf.tidy(() => {

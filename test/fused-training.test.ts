@@ -1,0 +1,152 @@
+// TensorFlow's fused kernels on tfjs-node against what they replace: Adam and momentum SGD as one
+// ResourceApply op per variable against tfjs's optimizers (and checkpoints passing between the two),
+// oneDNN's max-pool backward against TensorFlow's MaxPoolGrad, bit for bit.
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/backend/init';
+import { fusedTrainingOps } from '../lib/backend/resource-variables';
+import { FusedAdam, FusedMomentum, isFusedAdam, isFusedMomentum } from '../lib/train/fused-optimizers';
+import { makeOptimizer, optimizerState, restoreOptimizer } from '../lib/train/optimizer';
+import { maxRelativeError } from './helpers/numeric';
+
+let node = false;
+test.before(async () => {
+  node = (await initBackend({ quiet: true })).name === 'node';
+});
+
+/** A loss with curvature, so that the steps depend on the state the optimizers carry. */
+const loss = (w: tf.Variable, step: number) => () => tf.sum(tf.mul(tf.sin(w), tf.add(w, step))) as tf.Scalar;
+
+function run(optimizer: tf.Optimizer, w: tf.Variable, from: number, to: number): void {
+  for (let s = from; s < to; s++) optimizer.minimize(loss(w, s), false, [w]);
+}
+
+const START = Array.from({ length: 257 }, (_, i) => Math.sin(i * 1.7) * 2);
+const start = () => tf.tidy(() => tf.variable(tf.tensor1d(START)));
+
+test.serial('on tfjs-node, makeOptimizer gives the fused optimizers', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here'); return; }
+  t.true(fusedTrainingOps());
+  const adam = makeOptimizer({ name: 'adam', lr: 1e-3 });
+  const sgd = makeOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true });
+  t.true(isFusedAdam(adam) && !isFusedMomentum(adam));
+  t.true(isFusedMomentum(sgd) && !isFusedAdam(sgd));
+  const stock = tf.train.adam(1e-3);
+  t.false(isFusedAdam(stock), 'tfjs\'s own Adam is not ours');
+  stock.dispose();
+  adam.dispose();
+  sgd.dispose();
+});
+
+for (const [name, tfjs, fused] of [
+  ['Adam', () => tf.train.adam(1e-2), () => new FusedAdam(1e-2)],
+  ['momentum SGD', () => tf.train.momentum(0.05, 0.9, false), () => new FusedMomentum(0.05, 0.9, false)],
+  ['Nesterov SGD', () => tf.train.momentum(0.05, 0.9, true), () => new FusedMomentum(0.05, 0.9, true)],
+] as const) {
+  test.serial(`fused ${name} takes tfjs's steps, and checkpoints pass between the two`, async (t) => {
+    if (!node) { t.pass('tfjs-node is not built here'); return; }
+    const weights = (make: () => tf.Optimizer, steps: number) => {
+      const w = start();
+      const o = make();
+      run(o, w, 0, steps);
+      const out = w.dataSync() as Float32Array;
+      o.dispose();
+      w.dispose();
+      return out;
+    };
+    const reference = weights(tfjs, 12);
+    const moved = Math.max(...reference.map((v, i) => Math.abs(v - START[i])));
+    t.true(moved > 0.1, `the steps move the weights (by ${moved})`);
+    const err = maxRelativeError(weights(fused, 12), reference);
+    t.true(err < 1e-5, `12 steps: relative error ${err}`);
+
+    // Six steps with one, its state saved and restored into the other, six more.
+    for (const [first, second, label] of [[tfjs, fused, 'tfjs then fused'], [fused, tfjs, 'fused then tfjs']] as const) {
+      const w = start();
+      const a = first();
+      run(a, w, 0, 6);
+      const state = await optimizerState(a);
+      a.dispose();
+      const b = second();
+      await restoreOptimizer(b, state);
+      tf.dispose(state.weights.map((x) => x.tensor));
+      run(b, w, 6, 12);
+      const e = maxRelativeError(w.dataSync() as Float32Array, reference);
+      t.true(e < 1e-5, `${label}: relative error ${e}`);
+      b.dispose();
+      w.dispose();
+    }
+  });
+}
+
+test.serial('a fused optimizer resumes to the bit, leaves no tensor behind, and follows a variable set from outside', async (t) => {
+  if (!node) { t.pass('tfjs-node is not built here'); return; }
+  const before = tf.memory().numTensors;
+  const straight = start();
+  const a = new FusedAdam(1e-2);
+  run(a, straight, 0, 8);
+  const resumed = start();
+  const b = new FusedAdam(1e-2);
+  run(b, resumed, 0, 4);
+  const state = await optimizerState(b);
+  b.dispose();
+  const c = new FusedAdam(1e-2);
+  await restoreOptimizer(c, state);
+  tf.dispose(state.weights.map((x) => x.tensor));
+  run(c, resumed, 4, 8);
+  t.deepEqual(Array.from(resumed.dataSync()), Array.from(straight.dataSync()));
+  tf.dispose([straight, resumed]);
+  a.dispose();
+  c.dispose();
+  t.is(tf.memory().numTensors, before, 'optimizers, steps and saved state leave no tensor behind');
+
+  // A model's setWeights replaces a variable's value: the next step starts from the new value.
+  const sgd = new FusedMomentum(0.1, 0);
+  const w = start();
+  const ones = tf.onesLike(w);
+  sgd.applyGradients({ [w.name]: ones });
+  t.is(w.dataSync()[1], Math.fround(Math.fround(START[1]) - Math.fround(0.1)));
+  w.assign(tf.tidy(() => tf.zerosLike(w)));
+  sgd.applyGradients({ [w.name]: ones });
+  t.true(w.dataSync().every((v) => v === Math.fround(-0.1)), `one step of 0.1 from zeros: ${w.dataSync()[0]}`);
+  tf.dispose([w, ones]);
+  sgd.dispose();
+});
+
+test.serial('bad optimizer state is a clear error', async (t) => {
+  if (!node) { t.pass('tfjs-node is not built here'); return; }
+  const w = tf.variable(tf.tensor1d([1, 2, 3]));
+  const o = new FusedMomentum(0.1, 0.9);
+  await o.setWeights([{ name: 'iter', tensor: tf.scalar(0, 'int32') }, { name: 'x/momentum', tensor: tf.zeros([4]) }]);
+  t.throws(() => o.minimize(() => tf.sum(w) as tf.Scalar, false, [w]), { message: /optimizer state for '.*' has shape \[4\], the variable \[3\]/ });
+  o.dispose();
+  w.dispose();
+});
+
+test.serial('max-pool gradients: oneDNN where windows tile the input, equal to TensorFlow\'s MaxPoolGrad to the bit', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here'); return; }
+  const backend = tf.backend() as unknown as { executeSingleOutput(name: string, attrs: unknown[], inputs: tf.Tensor[]): tf.Tensor; binding: Record<string, number> };
+  const b = backend.binding;
+  // ReLU of rounded noise: zeros and equal values everywhere, the ties MNIST's background makes.
+  const x = tf.tidy(() => tf.relu(tf.round(tf.randomNormal([6, 12, 10, 5], 0, 2, 'float32', 7)))) as tf.Tensor4D;
+  for (const [k, s, pad] of [[2, 2, 'valid'], [3, 3, 'valid'], [3, 2, 'same']] as const) {
+    const y = tf.maxPool(x, k, s, pad);
+    const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 8);
+    const ours = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xi as tf.Tensor4D, k, s, pad), dy)))(x);
+    const theirs = backend.executeSingleOutput('MaxPoolGrad', [
+      { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+      { name: 'ksize', type: b.TF_ATTR_INT, value: [1, k, k, 1] },
+      { name: 'strides', type: b.TF_ATTR_INT, value: [1, s, s, 1] },
+      { name: 'padding', type: b.TF_ATTR_STRING, value: pad.toUpperCase() },
+      { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' },
+    ], [x, y, dy]);
+    t.deepEqual(Array.from(ours.dataSync()), Array.from(theirs.dataSync()), `${k}x${k} windows, stride ${s}, '${pad}'`);
+    t.true(ours.dataSync().some((v) => v !== 0));
+    tf.dispose([y, dy, ours, theirs]);
+  }
+  const before = tf.memory().numTensors;
+  const g = tf.grad((xi: tf.Tensor) => tf.sum(tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid')))(x);
+  g.dispose();
+  t.is(tf.memory().numTensors, before, 'the gradient leaves no tensor behind');
+  x.dispose();
+});
