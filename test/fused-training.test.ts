@@ -1,12 +1,15 @@
 // TensorFlow's fused kernels on tfjs-node against what they replace: Adam and momentum SGD as one
 // ResourceApply op per variable against tfjs's optimizers (and checkpoints passing between the two),
-// oneDNN's max-pool backward against TensorFlow's MaxPoolGrad, bit for bit.
+// oneDNN's max-pool backward against TensorFlow's MaxPoolGrad, bit for bit, and the training loss in
+// one kernel against tfjs's softmax cross-entropy.
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend/init';
 import { fusedTrainingOps } from '../lib/backend/resource-variables';
 import { FusedAdam, FusedMomentum, isFusedAdam, isFusedMomentum } from '../lib/train/fused-optimizers';
 import { makeOptimizer, optimizerState, restoreOptimizer } from '../lib/train/optimizer';
+import { meanCrossEntropy } from '../lib/train/loop';
+import { SPARSE_CROSS_ENTROPY } from '../lib/backend/kernel-names';
 import { maxRelativeError } from './helpers/numeric';
 
 let node = false;
@@ -149,4 +152,19 @@ test.serial('max-pool gradients: oneDNN where windows tile the input, equal to T
   g.dispose();
   t.is(tf.memory().numTensors, before, 'the gradient leaves no tensor behind');
   x.dispose();
+});
+
+test.serial('the training loss: one TensorFlow kernel, the value and gradient of tfjs\'s softmax cross-entropy', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here'); return; }
+  t.truthy(tf.getKernel(SPARSE_CROSS_ENTROPY, 'tensorflow'));
+  const z = tf.tensor2d(Array.from({ length: 6 * 10 }, (_, i) => Math.sin(i * 0.7) * 4), [6, 10]);
+  const y = tf.tensor1d([0, 3, 9, 3, 1, 7], 'int32');
+  const stock = (l: tf.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), l) as tf.Scalar;
+  const ours = (l: tf.Tensor) => meanCrossEntropy(l as tf.Tensor2D, y);
+  const [a, b] = [ours, stock].map((f) => tf.valueAndGrad(f)(z));
+  t.true(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0]) < 1e-6, `loss ${a.value.dataSync()[0]} vs ${b.value.dataSync()[0]}`);
+  const err = maxRelativeError(a.grad.dataSync() as Float32Array, b.grad.dataSync() as Float32Array);
+  t.true(err < 1e-5, `gradient: relative error ${err}`);
+  t.true(a.value.dataSync()[0] > 1, 'a loss the check can see');
+  tf.dispose([z, y, a.value, a.grad, b.value, b.grad]);
 });

@@ -7,3 +7,10 @@
  * it) and three reserve tensors that the gradient reads. Attribute: epsilon.
  */
 export const FUSED_BATCH_NORM_TRAINING = 'AtOddsFusedBatchNormTraining';
+
+/**
+ * Per-example cross-entropy of logits [N, K] against int32 labels [N], and its gradient, in one
+ * TensorFlow kernel (SparseSoftmaxCrossEntropyWithLogits): tfjs builds it from about 25. Registered
+ * on tfjs-node only.
+ */
+export const SPARSE_CROSS_ENTROPY = 'AtOddsSparseSoftmaxCrossEntropy';

@@ -12,6 +12,7 @@ import { checkPositiveInt } from '../checks';
 import { hasCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint } from './checkpoint';
 import { learningRate, makeOptimizer, trainableVariables, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
 import { OnProgress } from '../progress';
+import { SPARSE_CROSS_ENTROPY } from '../backend/kernel-names';
 
 /** Madry adversarial training's attack: an AttackSpec, and how its budget is ramped up. */
 export interface AdversarialSpec extends AttackSpec {
@@ -75,9 +76,18 @@ function checkOptions(data: ImageDataset, opts: TrainOptions): void {
   if (opts.resume && !opts.out) throw new Error('resume needs the output directory of the run (out)');
 }
 
-/** Loss and accuracy of a batch, as numbers. */
+/** Mean cross-entropy of logits z [N, K] against labels y [N]: one TensorFlow kernel where there is one. */
+export function meanCrossEntropy(z: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
+  if (tf.getKernel(SPARSE_CROSS_ENTROPY, tf.getBackend()) && z.dtype === 'float32') {
+    const [perExample] = tf.engine().runKernel(SPARSE_CROSS_ENTROPY, { logits: z, labels: tf.cast(y, 'int32') }) as tf.Tensor[];
+    return tf.mean(perExample);
+  }
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(y, z.shape[1]), z) as tf.Scalar;
+}
+
+/** Loss and accuracy of a batch. */
 function metrics(z: tf.Tensor2D, y: tf.Tensor1D): [tf.Scalar, tf.Scalar] {
-  return [tf.losses.softmaxCrossEntropy(tf.oneHot(y, z.shape[1]), z) as tf.Scalar, tf.mean(tf.cast(tf.equal(tf.argMax(z, -1), y), 'float32')) as tf.Scalar];
+  return [meanCrossEntropy(z, y), tf.mean(tf.cast(tf.equal(tf.argMax(z, -1), y), 'float32')) as tf.Scalar];
 }
 
 export interface StepMetrics { stdLoss: number; stdAcc: number; advLoss: number; advAcc: number }
