@@ -168,3 +168,12 @@ test.serial('the training loss: one TensorFlow kernel, the value and gradient of
   t.true(a.value.dataSync()[0] > 1, 'a loss the check can see');
   tf.dispose([z, y, a.value, a.grad, b.value, b.grad]);
 });
+
+test.serial('ReLU6\'s gradient is TensorFlow\'s Relu6Grad: dy where 0 < x < 6', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here'); return; }
+  const x = tf.tensor1d([-1, 0, 0.5, 3, 5.9, 6, 7]);
+  const dy = tf.tensor1d([10, 20, 30, 40, 50, 60, 70]);
+  const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu6(v), dy)))(x);
+  t.deepEqual(Array.from(g.dataSync()), [0, 0, 30, 40, 50, 0, 0]);
+  tf.dispose([x, dy, g]);
+});

@@ -3,6 +3,9 @@
 // 1. tfjs differentiates ReLU as dy * step(x), and tfjs-node builds step(x) from six TensorFlow ops
 //    (IsNan, Greater, OnesLike, Fill, two Selects): a quarter of a PGD step on the MNIST CNN.
 //    TensorFlow has a fused ReluGrad kernel; we route ReLU's gradient to it.
+//    ReLU6 (MobileNet's activation) is the same story, worse: its tfjs gradient is about a dozen
+//    kernels, half of a PGD step on MobileNet. TensorFlow's Relu6Grad passes dy where 0 < x < 6, as
+//    TensorFlow and PyTorch differentiate it; tfjs also passes it at x = 6 exactly.
 // 2. Batch norm in training mode, as tfjs-layers builds it, is moments + batchNorm forward and about
 //    twenty kernels backward, each one a pass over the activations. TensorFlow's FusedBatchNormV3 and
 //    FusedBatchNormGradV3 do it in one pass each way; FUSED_BATCH_NORM_TRAINING exposes them as one
@@ -21,6 +24,7 @@ import { FUSED_BATCH_NORM_TRAINING, SPARSE_CROSS_ENTROPY } from './kernel-names'
 export { FUSED_BATCH_NORM_TRAINING, SPARSE_CROSS_ENTROPY };
 
 const RELU_GRAD = 'AtOddsReluGrad';
+const RELU6_GRAD = 'AtOddsRelu6Grad';
 
 interface TfeAttr { name: string; type: number; value: unknown }
 interface NodeBackend extends KernelBackend {
@@ -36,22 +40,24 @@ export function registerNodeKernels(): void {
   registered = true;
   // Required here, not imported: this module must load where tfjs-node is not installed.
   const { createTensorsTypeOpAttr } = require('@tensorflow/tfjs-node/dist/nodejs_kernel_backend');
-  tf.registerKernel({
-    kernelName: RELU_GRAD, backendName: 'tensorflow',
-    kernelFunc: ({ inputs, backend }) => {
-      const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
-      return (backend as NodeBackend).executeSingleOutput('ReluGrad', [createTensorsTypeOpAttr('T', dy.dtype)], [dy, x]);
-    },
-  });
-  const stock = tf.getGradient('Relu');
-  tf.registerGradient({
-    kernelName: 'Relu', inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      if (tf.getBackend() !== 'tensorflow' || x.dtype !== 'float32') return stock.gradFunc(dy, saved, attrs);
-      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x }) as tf.Tensor };
-    },
-  });
+  for (const [op, kernel, tfOp] of [['Relu', RELU_GRAD, 'ReluGrad'], ['Relu6', RELU6_GRAD, 'Relu6Grad']]) {
+    tf.registerKernel({
+      kernelName: kernel, backendName: 'tensorflow',
+      kernelFunc: ({ inputs, backend }) => {
+        const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
+        return (backend as NodeBackend).executeSingleOutput(tfOp, [createTensorsTypeOpAttr('T', dy.dtype)], [dy, x]);
+      },
+    });
+    const stock = tf.getGradient(op);
+    tf.registerGradient({
+      kernelName: op, inputsToSave: ['x'],
+      gradFunc: (dy, saved, attrs) => {
+        const [x] = saved;
+        if (tf.getBackend() !== 'tensorflow' || x.dtype !== 'float32') return stock.gradFunc(dy, saved, attrs);
+        return { x: () => tf.engine().runKernel(kernel, { dy: dy as tf.Tensor, x }) as tf.Tensor };
+      },
+    });
+  }
   registerFusedBatchNorm(createTensorsTypeOpAttr);
   registerOneDnnMaxPoolGrad(createTensorsTypeOpAttr);
   registerSparseCrossEntropy(createTensorsTypeOpAttr);

@@ -9,7 +9,7 @@ const BN_EPS = 1e-3;
 /** Blocks 1..13: stride of the depthwise convolution. */
 const STRIDES = [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1];
 
-/** `tensors`: what it holds (weights, batch norm folded), for accounting. */
+/** `tensors`: what it holds (weights with batch norm folded in), for accounting. */
 export interface MobileNet { model: Classifier; tensors: tf.Tensor[]; dispose(): void }
 
 /** Reads model.json and its shards from a directory (the manifest has no topology: the net is built here). */
@@ -29,31 +29,41 @@ export function loadMobileNetV1(dir: string): MobileNet {
     if (!w[name]) throw new Error(`${jsonPath}: missing weight ${name} (is this a Keras MobileNet v1?)`);
     return w[name];
   };
-  // Batch norm in inference mode, folded into a scale and a shift.
+  // Batch norm in inference mode is a per-channel scale and shift: the scale folds into the
+  // convolution's weights (one pass over the activations fewer, forward and backward, in every layer).
   const bn = (prefix: string) => tf.tidy(() => {
     const scale = tf.div(get(`${prefix}/gamma`), tf.sqrt(tf.add(get(`${prefix}/moving_variance`), BN_EPS)));
-    return { scale, shift: tf.sub(get(`${prefix}/beta`), tf.mul(get(`${prefix}/moving_mean`), scale)) };
+    return { scale, shift: tf.sub(get(`${prefix}/beta`), tf.mul(get(`${prefix}/moving_mean`), scale)) as tf.Tensor1D };
   });
-  const stem = { kernel: get('conv1/kernel') as tf.Tensor4D, bn: bn('conv1_bn') };
+  // A conv kernel [kh, kw, in, out] scales by output channel; a depthwise one [kh, kw, in, 1] by input channel.
+  const folded = (kernel: tf.Tensor4D, prefix: string, depthwise: boolean) => {
+    const { scale, shift } = bn(prefix);
+    const w = tf.tidy(() => tf.mul(kernel, depthwise ? scale.reshape([1, 1, -1, 1]) : scale) as tf.Tensor4D);
+    scale.dispose();
+    return { w, shift };
+  };
+  const stem = folded(get('conv1/kernel') as tf.Tensor4D, 'conv1_bn', false);
   const blocks = STRIDES.map((stride, i) => ({
     stride,
-    dw: get(`conv_dw_${i + 1}/depthwise_kernel`) as tf.Tensor4D, dwBn: bn(`conv_dw_${i + 1}_bn`),
-    pw: get(`conv_pw_${i + 1}/kernel`) as tf.Tensor4D, pwBn: bn(`conv_pw_${i + 1}_bn`),
+    dw: folded(get(`conv_dw_${i + 1}/depthwise_kernel`) as tf.Tensor4D, `conv_dw_${i + 1}_bn`, true),
+    pw: folded(get(`conv_pw_${i + 1}/kernel`) as tf.Tensor4D, `conv_pw_${i + 1}_bn`, false),
   }));
   const preds = get('conv_preds/kernel');
   const head = tf.reshape(preds, [preds.shape[2]!, preds.shape[3]!]) as tf.Tensor2D;
   const bias = get('conv_preds/bias');
-  const affine = (x: tf.Tensor4D, p: { scale: tf.Tensor; shift: tf.Tensor }) => tf.relu6(tf.add(tf.mul(x, p.scale), p.shift)) as tf.Tensor4D;
+  const shifted = (x: tf.Tensor4D, shift: tf.Tensor1D) => tf.relu6(tf.add(x, shift)) as tf.Tensor4D;
 
   // Keras pads stride-2 convolutions by one pixel at the bottom and right: 'same' padding on even sizes.
   const model = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => {
-    let h = affine(tf.conv2d(tf.sub(tf.mul(x, 2), 1) as tf.Tensor4D, stem.kernel, 2, 'same'), stem.bn);
+    let h = shifted(tf.conv2d(tf.sub(tf.mul(x, 2), 1) as tf.Tensor4D, stem.w, 2, 'same'), stem.shift);
     for (const b of blocks) {
-      h = affine(tf.depthwiseConv2d(h, b.dw, b.stride, 'same'), b.dwBn);
-      h = affine(tf.conv2d(h, b.pw, 1, 'same'), b.pwBn);
+      h = shifted(tf.depthwiseConv2d(h, b.dw.w, b.stride, 'same'), b.dw.shift);
+      h = shifted(tf.conv2d(h, b.pw.w, 1, 'same'), b.pw.shift);
     }
     return tf.add(tf.matMul(tf.mean(h, [1, 2]), head), bias) as tf.Tensor2D;
   });
-  const owned = [...Object.values(w), head, stem.bn.scale, stem.bn.shift, ...blocks.flatMap((b) => [b.dwBn.scale, b.dwBn.shift, b.pwBn.scale, b.pwBn.shift])];
+  // The raw weights are not needed once folded (the head, a reshape, keeps its own reference).
+  tf.dispose(Object.values(w).filter((t) => t !== bias));
+  const owned = [bias, head, stem.w, stem.shift, ...blocks.flatMap((b) => [b.dw.w, b.dw.shift, b.pw.w, b.pw.shift])];
   return { model, tensors: owned, dispose: () => tf.dispose(owned) };
 }
