@@ -74,7 +74,7 @@ test.serial('a data set registered in one place runs the generic chapter: traini
   t.true(datasetNames().includes('toy'));
   const outDir = tempDir('toy');
   const quiet = () => {};
-  const ch = await chapter.openChapter('toy', { profile: 'quick', outDir, onProgress: quiet });
+  const ch = await chapter.openChapter('toy', { chapter: 'toy', profile: 'quick', outDir, onProgress: quiet });
   t.deepEqual(Object.keys(ch.models), ['standard', 'linf-8'], 'both recipes trained (the profile trains)');
   t.true(fs.existsSync(path.join(outDir, 'models', 'standard', 'checkpoint.json')), 'trained into the chapter\'s folder, resumable');
   t.regex(chapter.modelsSection(ch), /Trained now \(full profile\):[\s\S]*\| standard \| ResNet-9, width 2 [\s\S]*\| linf-8 \| ResNet-9, width 2 \(.*\) \| ℓ∞ ε=8\/255, FGSM from a random start/);

@@ -13,9 +13,10 @@ import type { ImageChapter } from './image';
 
 /**
  * The stored evaluation of each of the chapter's models that has one for the weights in hand. None in
- * a profile that trains its models (they are not the shipped weights) or when the student asks to remeasure.
+ * a profile that trains its models (they are not the shipped weights) or when the student asks to
+ * remeasure. openChapter keeps the answer in `ch.stored` (reading it hashes every model's weights).
  */
-export function chapterEvaluations(ch: ImageChapter): Record<string, ShippedEvaluation> {
+export function chapterEvaluations(ch: Pick<ImageChapter, 'spec' | 'sizes' | 'remeasure' | 'models'>): Record<string, ShippedEvaluation> {
   if (ch.sizes.train || ch.remeasure) return {};
   const out: Record<string, ShippedEvaluation> = {};
   for (const name of Object.keys(ch.models)) {

@@ -21,8 +21,12 @@ import { robustCurveFigure } from '../plots/robustness';
 import { downloadProgress, notebookProgress, OnProgress } from '../progress';
 import { curveModels, epsTrainPoints, EpsTrainPoint, figureModels } from '../zoo/chapter';
 import { unshipped, ZooModel, zooModels } from '../zoo/zoo';
+import type { ShippedEvaluation } from '../zoo/evaluation';
+import { OUTPUTS } from '../paths';
 
 export interface ImageChapter {
+  /** The chapter's notebook, '02-mnist': what `npm run notebooks` runs. */
+  name: string;
   spec: DatasetSpec;
   /** The profile's sizes for this chapter. */
   sizes: ChapterSizes;
@@ -36,20 +40,37 @@ export interface ImageChapter {
   testSet: ImageDataset;
   /** Measure everything now, even where a shipped model's stored evaluation could be shown. */
   remeasure: boolean;
+  /** The stored evaluations shown instead of attacks now (chapterEvaluations), by model. */
+  stored: Record<string, ShippedEvaluation>;
   onProgress?: OnProgress;
 }
 
-/** A chapter: its data set's models (read from data/models/<dataset>/, or trained in the full profile) and its test images. */
-export async function openChapter(dataset: string, opts: { profile: string; outDir: string; remeasure?: boolean; onProgress?: OnProgress }): Promise<ImageChapter> {
+/** Where a chapter writes its CSV: outputs/<chapter>/ (AT_ODDS_OUTPUTS moves outputs/). */
+export function chapterOutputs(chapter: string): string {
+  return path.join(OUTPUTS, chapter);
+}
+
+/**
+ * Chapter `chapter` (its notebook's name) on `dataset`: the data set's models (read from
+ * data/models/<dataset>/, or trained in the full profile), its test images, and the stored
+ * evaluations of the shipped ones. Its CSV go to `outDir` (default outputs/<chapter>/).
+ */
+export async function openChapter(dataset: string, opts: { chapter: string; profile: string; outDir?: string; remeasure?: boolean; onProgress?: OnProgress }): Promise<ImageChapter> {
   const spec = datasetSpec(dataset);
   const sizes = spec.profiles[opts.profile as keyof DatasetSpec['profiles']];
   if (!sizes) throw new Error(`profile must be one of ${Object.keys(spec.profiles).join(', ')}, got '${opts.profile}'`);
   const onProgress = opts.onProgress ?? notebookProgress();
   const load = (split: string) => loadDataset(spec, split, { onProgress: downloadProgress(onProgress) });
   const trainSet = sizes.train ? await load('train') : null;
-  const zoo = await zooModels(spec.name, { train: trainSet ? { data: trainSet, dir: path.join(opts.outDir, 'models') } : undefined, onProgress, skipUnshipped: true });
+  const outDir = opts.outDir ?? chapterOutputs(opts.chapter);
+  const zoo = await zooModels(spec.name, { train: trainSet ? { data: trainSet, dir: path.join(outDir, 'models') } : undefined, onProgress, skipUnshipped: true });
   const models = Object.fromEntries(Object.entries(zoo).map(([name, z]) => [name, z.model as Classifier]));
-  return { spec, sizes, outDir: opts.outDir, zoo, models, missing: sizes.train ? [] : unshipped(spec.name), testSet: await load(sizes.testSplit), remeasure: Boolean(opts.remeasure), onProgress };
+  const ch: ImageChapter = {
+    name: opts.chapter, spec, sizes, outDir, zoo, models, missing: sizes.train ? [] : unshipped(spec.name),
+    testSet: await load(sizes.testSplit), remeasure: Boolean(opts.remeasure), stored: {}, onProgress,
+  };
+  ch.stored = chapterEvaluations(ch);
+  return ch;
 }
 
 /** The models table: architecture, protocol, epochs, time and last training accuracy of each. */
@@ -83,7 +104,7 @@ export async function measureAccuracy(ch: ImageChapter, opts: { attackImages?: n
   const liveSteps = opts.pgdSteps || ch.sizes.pgdSteps;
   const attackSet = subset(ch.testSet, 0, Math.min(opts.attackImages || ch.sizes.attackImages, ch.testSet.n));
   const grids = ch.spec.epsGrids;
-  const stored = chapterEvaluations(ch);
+  const stored = ch.stored;
   const live = Object.fromEntries(Object.entries(ch.models).filter(([name]) => !(name in stored)));
   const measured = Object.keys(live).length ? await robustCurves(live, attackSet, { grids, steps: liveSteps, onProgress: ch.onProgress }) : [];
   const order = Object.keys(ch.models);
@@ -147,7 +168,7 @@ export function robustCurveFigures(ch: ImageChapter, acc: Accuracy): Figure[] {
  * written to std_vs_eps_train.csv.
  */
 export async function measureEpsTrain(ch: ImageChapter): Promise<EpsTrainPoint[]> {
-  const known = Object.fromEntries(Object.entries(chapterEvaluations(ch)).map(([m, ev]) => [m, { std_acc: ev.clean.acc, n: ev.clean.n }]));
+  const known = Object.fromEntries(Object.entries(ch.stored).map(([m, ev]) => [m, { std_acc: ev.clean.acc, n: ev.clean.n }]));
   const points = await epsTrainPoints(ch.spec.name, ch.models, ch.testSet, ch.onProgress, known);
   writeCsv(path.join(ch.outDir, 'std_vs_eps_train.csv'), points);
   return points;

@@ -1,11 +1,10 @@
 // Standard and robust accuracy of a model on a data set, in batches.
-import * as tf from '@tensorflow/tfjs';
-import { pgd } from '../attacks/pgd';
 import { AttackInput, attackSpec } from '../attacks/spec';
 import { Norm } from '../attacks/threat';
-import { batchTensors, ImageDataset, rangeBatches } from '../data/dataset';
-import { Classifier, logits } from '../models/classifier';
+import { ImageDataset } from '../data/dataset';
+import { Classifier } from '../models/classifier';
 import { labelled, OnProgress } from '../progress';
+import { rightPerBatch } from './per-image';
 
 export interface EvalResult {
   std_acc: number;
@@ -20,23 +19,14 @@ export interface EvalResult {
  * is wrong clean counts as wrong under attack too: the attack starts from it).
  */
 export async function evaluate(model: Classifier, data: ImageDataset, opts: { attack?: AttackInput; seed?: number; batchSize?: number; onProgress?: OnProgress } = {}): Promise<EvalResult> {
-  const batchSize = opts.batchSize ?? 200;
   const attack = opts.attack && attackSpec(opts.attack);
   const started = Date.now();
   let [clean, robust, seen] = [0, 0, 0];
-  for (const idx of rangeBatches(data.n, batchSize)) {
-    const { x, y } = batchTensors(data, idx);
-    const xAdv = attack ? pgd(model, x, y, { ...attack, seed: (opts.seed ?? 0) + seen }) : null;
-    const [c, r] = tf.tidy(() => {
-      const right = (input: tf.Tensor4D) => tf.equal(tf.argMax(logits(model, input), -1), y);
-      const okClean = right(x);
-      const okAdv = xAdv ? tf.logicalAnd(okClean, right(xAdv)) : okClean;
-      return [tf.sum(tf.cast(okClean, 'int32')).dataSync()[0], tf.sum(tf.cast(okAdv, 'int32')).dataSync()[0]];
-    });
-    tf.dispose([x, y, ...(xAdv ? [xAdv] : [])]);
-    clean += c;
-    robust += r;
-    seen += idx.length;
+  const count = (bits: Uint8Array) => bits.reduce((a, b) => a + b, 0);
+  for (const batch of rightPerBatch(model, data, { attack, seed: opts.seed, batchSize: opts.batchSize })) {
+    clean += count(batch.clean);
+    robust += count(batch.robust);
+    seen += batch.clean.length;
     const seconds = (Date.now() - started) / 1000;
     opts.onProgress?.({
       label: attack ? `PGD-${attack.steps}` : 'accuracy', done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),

@@ -7,35 +7,50 @@ import { batchTensors, ImageDataset } from '../data/dataset';
 import { Classifier, logits } from '../models/classifier';
 import { OnProgress } from '../progress';
 
+export interface PerImageOptions { attack?: AttackInput; seed?: number; batchSize?: number; from?: number; to?: number }
+
 /**
- * Per image of [from, to): 1 where the model is right clean and (with `attack`) still right after it, else 0.
+ * Batch by batch over images [from, to): 1 per image the model gets right clean, and right clean and
+ * still right after `attack` (an image wrong clean is wrong under attack too: the attack starts from it).
  * Batches are aligned to `batchSize` from image 0 and the batch starting at image s is attacked with
- * seed `seed + s`, as evaluate() does; a random start is drawn row by row, so images [s, s + m) of that
- * batch get the same start whether the batch holds m images or batchSize. A run over the first m images
- * therefore repeats the first m results of a longer one, and a stored run extends batch by batch.
+ * seed `seed + s`; a random start is drawn row by row, so images [s, s + m) of that batch get the same
+ * start whether the batch holds m images or batchSize. A run over the first m images therefore repeats
+ * the first m results of a longer one, and a stored run extends batch by batch. evaluate() counts these.
  */
-export async function correctPerImage(model: Classifier, data: ImageDataset, opts: { attack?: AttackInput; seed?: number; batchSize?: number; from?: number; to?: number; onProgress?: OnProgress } = {}): Promise<Uint8Array> {
+export function* rightPerBatch(model: Classifier, data: ImageDataset, opts: PerImageOptions = {}): Generator<{ start: number; clean: Uint8Array; robust: Uint8Array }> {
   const batchSize = opts.batchSize ?? 200;
   const from = opts.from ?? 0;
   const to = opts.to ?? data.n;
   if (!Number.isInteger(from) || from < 0 || from % batchSize !== 0) throw new Error(`from must be a multiple of the batch size ${batchSize}, got ${from}`);
   if (!Number.isInteger(to) || to < from || to > data.n) throw new Error(`to must be an integer in [${from}, ${data.n}], got ${to}`);
   const attack = opts.attack && attackSpec(opts.attack);
-  const out = new Uint8Array(to - from);
-  const started = Date.now();
   for (let s = from; s < to; s += batchSize) {
     const idx = Int32Array.from({ length: Math.min(batchSize, to - s) }, (_, i) => s + i);
     const { x, y } = batchTensors(data, idx);
+    // eps 0 leaves every image where it is: no attack to run.
     const xAdv = attack && attack.eps > 0 ? pgd(model, x, y, { ...attack, seed: (opts.seed ?? 0) + s }) : null;
-    const ok = tf.tidy(() => {
+    const [clean, robust] = tf.tidy(() => {
       const right = (input: tf.Tensor4D) => tf.equal(tf.argMax(logits(model, input), -1), y);
-      const clean = right(x);
-      return tf.cast(xAdv ? tf.logicalAnd(clean, right(xAdv)) : clean, 'int32').dataSync();
+      const ok = right(x);
+      const bits = (t: tf.Tensor) => Uint8Array.from(tf.cast(t, 'int32').dataSync());
+      return [bits(ok), xAdv ? bits(tf.logicalAnd(ok, right(xAdv))) : bits(ok)];
     });
     tf.dispose([x, y, ...(xAdv ? [xAdv] : [])]);
-    out.set(ok, s - from);
-    const done = s - from + idx.length;
-    opts.onProgress?.({ label: attack && attack.eps > 0 ? `PGD-${attack.steps}` : 'accuracy', done, total: to - from, rate: done / Math.max((Date.now() - started) / 1000, 1e-9), metrics: {} });
+    yield { start: s, clean, robust };
+  }
+}
+
+/** Per image of [from, to): 1 where the model is right clean and (with `attack`) still right after it, else 0 (rightPerBatch). */
+export async function correctPerImage(model: Classifier, data: ImageDataset, opts: PerImageOptions & { onProgress?: OnProgress } = {}): Promise<Uint8Array> {
+  const from = opts.from ?? 0;
+  const total = (opts.to ?? data.n) - from;
+  const out = new Uint8Array(Math.max(total, 0));
+  const attacked = opts.attack !== undefined && attackSpec(opts.attack).eps > 0;
+  const started = Date.now();
+  for (const { start, robust } of rightPerBatch(model, data, opts)) {
+    out.set(robust, start - from);
+    const done = start - from + robust.length;
+    opts.onProgress?.({ label: attacked ? `PGD-${attackSpec(opts.attack!).steps}` : 'accuracy', done, total, rate: done / Math.max((Date.now() - started) / 1000, 1e-9), metrics: {} });
   }
   return out;
 }
