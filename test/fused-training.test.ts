@@ -116,14 +116,35 @@ test.serial('a fused optimizer resumes to the bit, leaves no tensor behind, and 
   sgd.dispose();
 });
 
+test.serial('a first step inside tf.tidy keeps the optimizer\'s variables', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here'); return; }
+  const w = start();
+  const o = new FusedAdam(1e-2);
+  tf.tidy(() => { o.minimize(loss(w, 0), false, [w]); });
+  tf.tidy(() => { o.minimize(loss(w, 1), false, [w]); });
+  t.notThrows(() => o.dispose());
+  w.dispose();
+});
+
 test.serial('bad optimizer state is a clear error', async (t) => {
   if (!node) { t.pass('tfjs-node is not built here'); return; }
   const w = tf.variable(tf.tensor1d([1, 2, 3]));
   const o = new FusedMomentum(0.1, 0.9);
-  await o.setWeights([{ name: 'iter', tensor: tf.scalar(0, 'int32') }, { name: 'x/momentum', tensor: tf.zeros([4]) }]);
+  const saved = [{ name: 'iter', tensor: tf.scalar(0, 'int32') }, { name: 'x/momentum', tensor: tf.zeros([4]) }];
+  await o.setWeights(saved);
   t.throws(() => o.minimize(() => tf.sum(w) as tf.Scalar, false, [w]), { message: /optimizer state for '.*' has shape \[4\], the variable \[3\]/ });
-  o.dispose();
-  w.dispose();
+  // A checkpoint of another network: state for one variable, a step over two.
+  const v = tf.variable(tf.tensor1d([1, 2, 3, 4]));
+  const p = new FusedMomentum(0.1, 0.9);
+  await p.setWeights([{ name: 'iter', tensor: tf.scalar(0, 'int32') }, { name: 'x/momentum', tensor: tf.zeros([3]) }]);
+  t.throws(() => p.minimize(() => tf.add(tf.sum(w), tf.sum(v)) as tf.Scalar, false, [w, v]), { message: /restored holds 1 variables' momentum, this step updates 2/ });
+  // Variables in another order than the optimizer first saw them.
+  const q = new FusedMomentum(0.1, 0.9);
+  q.minimize(() => tf.add(tf.sum(w), tf.sum(v)) as tf.Scalar, false, [w, v]);
+  t.throws(() => q.applyGradients([{ name: v.name, tensor: tf.onesLike(v) }, { name: w.name, tensor: tf.onesLike(w) }]), { message: /variable 0 is '.*', this step gives '.*' there/ });
+  tf.dispose(saved.map((x) => x.tensor));
+  [o, p, q].forEach((x) => x.dispose());
+  tf.dispose([w, v]);
 });
 
 test.serial('max-pool gradients: oneDNN where windows tile the input, equal to TensorFlow\'s MaxPoolGrad to the bit', (t) => {

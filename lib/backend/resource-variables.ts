@@ -3,8 +3,9 @@
 // tfjs's optimizers update a variable with a dozen element-wise kernels (Adam: fifteen), each a pass
 // over the weights that allocates a new tensor: on the MadryLab CNN's 3.2M-weight dense layer that
 // was a fifth of a training step. TensorFlow's ResourceApplyAdam / ResourceApplyMomentum do the same
-// update in one pass, in place, but only on a resource variable. tfjs-node passes such a handle
-// around as an opaque tensor (dtype 'string'), as it does for its summary writers.
+// update in one pass (the moments in place; the weights after one copy, as the tfjs variable still
+// holds their last value), but only on resource variables. tfjs-node passes such a handle around as
+// an opaque tensor (dtype 'string'), as it does for its summary writers.
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 
@@ -48,11 +49,12 @@ export function resourceVariable(value: tf.Tensor): ResourceHandle {
   const be = node();
   const b = be.binding;
   // Eager resource variables are looked up by name: each gets its own.
-  const handle = be.executeSingleOutput('VarHandleOp', [
+  // Kept: a tf.tidy around the first step must not dispose the optimizer's variables.
+  const handle = tf.keep(be.executeSingleOutput('VarHandleOp', [
     float32(b), { name: 'shape', type: b.TF_ATTR_SHAPE, value: value.shape },
     { name: 'container', type: b.TF_ATTR_STRING, value: '' },
     { name: 'shared_name', type: b.TF_ATTR_STRING, value: `at-odds/${process.pid}/${count++}` },
-  ], []);
+  ], []));
   assignResource(handle, value);
   return handle;
 }
@@ -65,8 +67,8 @@ export function assignResource(handle: ResourceHandle, value: tf.Tensor): void {
 }
 
 /**
- * The variable's value as a tfjs tensor. It shares the variable's buffer; the next update in place
- * copies the buffer first (TensorFlow's copy-on-write), so the tensor keeps the value it was read with.
+ * The variable's value as a tfjs tensor. It shares the variable's buffer; the next update copies the
+ * buffer first (TensorFlow's copy-on-write), so the tensor keeps the value it was read with.
  */
 export function readResource(handle: ResourceHandle): tf.Tensor {
   const be = node();
@@ -75,9 +77,12 @@ export function readResource(handle: ResourceHandle): tf.Tensor {
 
 /** Frees the variable and its handle. */
 export function destroyResource(handle: ResourceHandle): void {
-  const be = node();
-  be.executeMultipleOutputs('DestroyResourceOp', [bool(be.binding, 'ignore_lookup_error', true)], [handle], 0);
-  handle.dispose();
+  try {
+    const be = node();
+    be.executeMultipleOutputs('DestroyResourceOp', [bool(be.binding, 'ignore_lookup_error', true)], [handle], 0);
+  } finally {
+    handle.dispose();
+  }
 }
 
 /**

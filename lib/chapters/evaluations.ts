@@ -87,5 +87,5 @@ export function evaluationsMarkdown(ch: ImageChapter, evals: Record<string, Ship
         : `${total - flipped.reduce((a, p) => a + p.flips.length, 0)} of ${total} per-image results agree; these differ: ${flipped.map((p) => `${p.model} ${normSymbol(p.threat)} ${formatEps(p.eps)} image${p.flips.length > 1 ? 's' : ''} ${p.flips.join(', ')}`).join('; ')} (an image on the edge of the decision can flip with the CPU's rounding; test/evaluation.test.ts allows one in its sample).`);
   }
   return `**Stored, not measured in this run:** these numbers were measured when the models were shipped (PGD-${s.steps}, steps of ${s.stepScale} ε / ${s.steps}, a random start seeded ${s.seed} + the batch's first image, one restart), and are kept image by image in \`data/models/${ch.spec.name}/<model>/evaluation.json\`, for the weights whose sha256 is given: `
-    + `a model trained here, or whose weights differ, is measured now instead. Set \`remeasure = true\` in the parameters cell (or run \`npm run notebooks -- ${ch.outDir.split('/').pop()} --set remeasure=true\`) to measure everything now.${checked}\n\n${table}`;
+    + `a model trained here, or whose weights differ, is measured now instead. Set \`remeasure = true\` in the parameters cell (or run \`npm run notebooks -- ${ch.name} --set remeasure=true\`) to measure everything now.${checked}\n\n${table}`;
 }

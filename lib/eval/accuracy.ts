@@ -29,7 +29,7 @@ export async function evaluate(model: Classifier, data: ImageDataset, opts: { at
     seen += batch.clean.length;
     const seconds = (Date.now() - started) / 1000;
     opts.onProgress?.({
-      label: attack ? `PGD-${attack.steps}` : 'accuracy', done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),
+      label: attack && attack.eps > 0 ? `PGD-${attack.steps}` : 'accuracy', done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),
       metrics: attack ? { std_acc: clean / seen, robust_acc: robust / seen } : { acc: clean / seen },
     });
   }

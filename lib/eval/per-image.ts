@@ -33,7 +33,8 @@ export function* rightPerBatch(model: Classifier, data: ImageDataset, opts: PerI
       const right = (input: tf.Tensor4D) => tf.equal(tf.argMax(logits(model, input), -1), y);
       const ok = right(x);
       const bits = (t: tf.Tensor) => Uint8Array.from(tf.cast(t, 'int32').dataSync());
-      return [bits(ok), xAdv ? bits(tf.logicalAnd(ok, right(xAdv))) : bits(ok)];
+      const clean = bits(ok);
+      return [clean, xAdv ? bits(tf.logicalAnd(ok, right(xAdv))) : clean];
     });
     tf.dispose([x, y, ...(xAdv ? [xAdv] : [])]);
     yield { start: s, clean, robust };
@@ -45,12 +46,13 @@ export async function correctPerImage(model: Classifier, data: ImageDataset, opt
   const from = opts.from ?? 0;
   const total = (opts.to ?? data.n) - from;
   const out = new Uint8Array(Math.max(total, 0));
-  const attacked = opts.attack !== undefined && attackSpec(opts.attack).eps > 0;
+  const attack = opts.attack && attackSpec(opts.attack);
+  const label = attack && attack.eps > 0 ? `PGD-${attack.steps}` : 'accuracy';
   const started = Date.now();
-  for (const { start, robust } of rightPerBatch(model, data, opts)) {
+  for (const { start, robust } of rightPerBatch(model, data, { ...opts, attack })) {
     out.set(robust, start - from);
     const done = start - from + robust.length;
-    opts.onProgress?.({ label: attacked ? `PGD-${attackSpec(opts.attack!).steps}` : 'accuracy', done, total, rate: done / Math.max((Date.now() - started) / 1000, 1e-9), metrics: {} });
+    opts.onProgress?.({ label, done, total, rate: done / Math.max((Date.now() - started) / 1000, 1e-9), metrics: {} });
   }
   return out;
 }

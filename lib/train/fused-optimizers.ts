@@ -1,5 +1,5 @@
 // Adam and momentum SGD as TensorFlow's fused training ops (lib/backend/resource-variables.ts): one
-// kernel and one pass over the weights per variable and step, where tfjs's optimizers run a dozen.
+// kernel per variable and step, where tfjs's optimizers run a dozen passes over the weights.
 // They follow tfjs's AdamOptimizer and MomentumOptimizer step for step (the same update, the same
 // weights for checkpoints: 'iter', then '<variable>/m' ... '<variable>/v' or '<variable>/momentum'),
 // so a checkpoint of one resumes in the other.
@@ -34,6 +34,9 @@ abstract class FusedOptimizer extends tf.Optimizer {
 
   applyGradients(gradients: Gradients): void {
     const named = Array.isArray(gradients) ? gradients : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
+    if (this.pending && this.pending[0].length !== named.length) {
+      throw new Error(`the optimizer state restored holds ${this.pending[0].length} variables' ${this.slotNames.join(' and ')}, this step updates ${named.length}: a checkpoint of another network?`);
+    }
     const scalars = this.stepScalars();
     try {
       named.forEach(({ name, tensor: g }, i) => {
@@ -51,13 +54,23 @@ abstract class FusedOptimizer extends tf.Optimizer {
       });
     } finally {
       tf.dispose(scalars);
+      // Restored state lives in the resource variables from the first step on.
+      this.clearPending();
     }
     this.afterStep();
     this.incrementIterations();
   }
 
+  /**
+   * The state of the i-th variable of the step. As in tfjs's optimizers, state goes by position (which
+   * is what a checkpoint keeps): the same variables must come in the same order at every step.
+   */
   private slotFor(i: number, name: string, variable: tf.Variable): Slot {
-    if (this.state[i]) return this.state[i];
+    const known = this.state[i];
+    if (known) {
+      if (known.name !== name) throw new Error(`this optimizer's variable ${i} is '${known.name}', this step gives '${name}' there: step the same variables in the same order`);
+      return known;
+    }
     const initial = this.pending?.map((kind) => kind[i]);
     const slots = this.slotNames.map((_, k) => {
       const value = initial?.[k];
@@ -95,10 +108,20 @@ abstract class FusedOptimizer extends tf.Optimizer {
   }
 
   dispose(): void {
-    for (const s of this.state) [s.weights, ...s.slots].forEach(destroyResource);
+    // Every handle is destroyed even if one fails (destroyResource disposes it either way).
+    const handles = this.state.flatMap((s) => [s.weights, ...s.slots]);
     this.state = [];
     this.clearPending();
+    let failure: unknown;
+    for (const h of handles) {
+      try {
+        destroyResource(h);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
     super.dispose();
+    if (failure) throw failure;
   }
 }
 
