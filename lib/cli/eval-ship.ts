@@ -53,7 +53,8 @@ export async function evalShipCommand(argv: string[]): Promise<number> {
   const provenance = {
     command: ['npm run eval --', ...argv].join(' '),
     commit: git(['rev-parse', 'HEAD']),
-    libDirty: git(['status', '--porcelain', '--', 'lib']) !== '',
+    // Tracked files only: a scratch file nothing imports does not change what ran.
+    libDirty: git(['status', '--porcelain', '--untracked-files=no', '--', 'lib']) !== '',
   };
   const backend = `${describeBackend(choice.name)}; ${os.cpus()[0]?.model ?? 'cpu'}; TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS ?? 'unset'}`;
   for (const name of models) {
