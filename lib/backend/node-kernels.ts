@@ -26,10 +26,15 @@ export { FUSED_BATCH_NORM_TRAINING, SPARSE_CROSS_ENTROPY };
 const RELU_GRAD = 'AtOddsReluGrad';
 const RELU6_GRAD = 'AtOddsRelu6Grad';
 
-interface TfeAttr { name: string; type: number; value: unknown }
-interface NodeBackend extends KernelBackend {
-  binding: { TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_ATTR_INT: number };
-  executeSingleOutput(name: string, attrs: TfeAttr[], inputs: TensorInfo[]): TensorInfo;
+/** An attribute of a TensorFlow op, as tfjs-node's binding takes it. */
+export interface TfeAttr { name: string; type: number; value: unknown }
+/** What we use of tfjs-node's backend: its binding's constants, and running any TensorFlow op by name. */
+export interface NodeBackend extends KernelBackend {
+  binding: {
+    TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_ATTR_INT: number; TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number;
+    TF_FLOAT: number; isUsingGpuDevice(): boolean;
+  };
+  executeSingleOutput(name: string, attrs: TfeAttr[], inputs: TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: TfeAttr[], inputs: TensorInfo[], numOutputs: number): tf.Tensor[];
 }
 

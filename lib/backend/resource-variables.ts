@@ -7,18 +7,9 @@
 // holds their last value), but only on resource variables. tfjs-node passes such a handle around as
 // an opaque tensor (dtype 'string'), as it does for its summary writers.
 import * as tf from '@tensorflow/tfjs';
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { NodeBackend, TfeAttr } from './node-kernels';
 
-interface TfeAttr { name: string; type: number; value: unknown }
-interface Binding {
-  TF_ATTR_TYPE: number; TF_ATTR_SHAPE: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number;
-  isUsingGpuDevice(): boolean;
-}
-interface NodeBackend {
-  binding: Binding;
-  executeSingleOutput(name: string, attrs: TfeAttr[], inputs: TensorInfo[]): tf.Tensor;
-  executeMultipleOutputs(name: string, attrs: TfeAttr[], inputs: TensorInfo[], numOutputs: number): tf.Tensor[];
-}
+type Binding = NodeBackend['binding'];
 
 /** A TensorFlow resource variable: a handle the fused ops update in place. */
 export type ResourceHandle = tf.Tensor;

@@ -65,12 +65,11 @@ export async function openChapter(dataset: string, opts: { chapter: string; prof
   const outDir = opts.outDir ?? chapterOutputs(opts.chapter);
   const zoo = await zooModels(spec.name, { train: trainSet ? { data: trainSet, dir: path.join(outDir, 'models') } : undefined, onProgress, skipUnshipped: true });
   const models = Object.fromEntries(Object.entries(zoo).map(([name, z]) => [name, z.model as Classifier]));
-  const ch: ImageChapter = {
+  const remeasure = Boolean(opts.remeasure);
+  return {
     name: opts.chapter, spec, sizes, outDir, zoo, models, missing: sizes.train ? [] : unshipped(spec.name),
-    testSet: await load(sizes.testSplit), remeasure: Boolean(opts.remeasure), stored: {}, onProgress,
+    testSet: await load(sizes.testSplit), remeasure, stored: chapterEvaluations({ spec, sizes, remeasure, models }), onProgress,
   };
-  ch.stored = chapterEvaluations(ch);
-  return ch;
 }
 
 /** The models table: architecture, protocol, epochs, time and last training accuracy of each. */

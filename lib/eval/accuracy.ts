@@ -4,7 +4,7 @@ import { Norm } from '../attacks/threat';
 import { ImageDataset } from '../data/dataset';
 import { Classifier } from '../models/classifier';
 import { labelled, OnProgress } from '../progress';
-import { rightPerBatch } from './per-image';
+import { evaluationLabel, rightPerBatch } from './per-image';
 
 export interface EvalResult {
   std_acc: number;
@@ -29,7 +29,7 @@ export async function evaluate(model: Classifier, data: ImageDataset, opts: { at
     seen += batch.clean.length;
     const seconds = (Date.now() - started) / 1000;
     opts.onProgress?.({
-      label: attack && attack.eps > 0 ? `PGD-${attack.steps}` : 'accuracy', done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),
+      label: evaluationLabel(attack), done: seen, total: data.n, rate: seen / Math.max(seconds, 1e-9),
       metrics: attack ? { std_acc: clean / seen, robust_acc: robust / seen } : { acc: clean / seen },
     });
   }

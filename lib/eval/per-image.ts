@@ -2,10 +2,15 @@
 // that a test can re-measure a few of its images and compare them image by image.
 import * as tf from '@tensorflow/tfjs';
 import { pgd } from '../attacks/pgd';
-import { AttackInput, attackSpec } from '../attacks/spec';
+import { AttackInput, AttackSpec, attackSpec } from '../attacks/spec';
 import { batchTensors, ImageDataset } from '../data/dataset';
 import { Classifier, logits } from '../models/classifier';
 import { OnProgress } from '../progress';
+
+/** A progress bar's label for an evaluation under `attack`: eps 0 runs no attack. */
+export function evaluationLabel(attack: AttackSpec | undefined): string {
+  return attack && attack.eps > 0 ? `PGD-${attack.steps}` : 'accuracy';
+}
 
 export interface PerImageOptions { attack?: AttackInput; seed?: number; batchSize?: number; from?: number; to?: number }
 
@@ -47,7 +52,7 @@ export async function correctPerImage(model: Classifier, data: ImageDataset, opt
   const total = (opts.to ?? data.n) - from;
   const out = new Uint8Array(Math.max(total, 0));
   const attack = opts.attack && attackSpec(opts.attack);
-  const label = attack && attack.eps > 0 ? `PGD-${attack.steps}` : 'accuracy';
+  const label = evaluationLabel(attack);
   const started = Date.now();
   for (const { start, robust } of rightPerBatch(model, data, { ...opts, attack })) {
     out.set(robust, start - from);
