@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Classifier, logits } from '../models/classifier';
 import { ThreatModel, threatModel } from './threat';
 import { AttackInput, AttackSpec, attackSpec } from './spec';
+import { compiled } from '../backend/compiled';
 
 /** A loss to raise, per example: logits [N, K] and labels [N] -> [N]. */
 export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Tensor1D;
@@ -52,6 +53,14 @@ export const attackCrossEntropy: LossFn = crossEntropyWith((logProbs, onehot) =>
   const wrong = tf.sub(logProbs, tf.mul(onehot, 1e9));
   return tf.exp(tf.sub(wrong, tf.max(wrong, -1, true)));
 });
+
+const lossIds = new WeakMap<LossFn, number>();
+let losses = 0;
+/** A loss function's number in this process: part of the name of the compiled step that uses it. */
+function lossId(loss: LossFn): number {
+  if (!lossIds.has(loss)) lossIds.set(loss, ++losses);
+  return lossIds.get(loss)!;
+}
 
 export interface PgdOptions extends AttackInput {
   /** The valid pixel range (default [0, 1]). */
@@ -115,7 +124,14 @@ function* attackFrom(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, a: Attac
     const l = loss(logits(model, xa), labels);
     return target ? tf.neg(l) : l;
   };
-  const gradient = tf.grad((xa: tf.Tensor) => tf.sum(objective(xa as tf.Tensor4D)));
+  const grad = tf.grad((xa: tf.Tensor) => tf.sum(objective(xa as tf.Tensor4D)));
+  // One TensorFlow graph a step where the backend can (lib/backend/compiled.ts): the model's weights
+  // are its inputs with x_t and the labels, so that it follows a model that is being trained.
+  const weights = typeof model === 'function' ? null : model.weights.map((w) => w.read());
+  const signature = `pgd-gradient ${x.shape} ${labels.dtype} ${target ? 'targeted' : 'untargeted'} loss ${lossId(loss)}`;
+  const gradient = (xa: tf.Tensor4D) => weights
+    ? compiled(model as object, signature, () => [grad(xa)], [xa, labels, ...weights])[0]
+    : grad(xa);
 
   let done = 0;
   function* attack(restart: number): Generator<number, tf.Tensor4D, void> {

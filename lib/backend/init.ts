@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './training-kernels';
 import { registerNodeKernels } from './node-kernels';
+import { installGraphs } from './graphs';
 import { applyCpuPlan, CpuPlan } from './cpu';
 
 export const BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -47,6 +48,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
         cpuPlan = applyCpuPlan();
         require('@tensorflow/tfjs-node');
         registerNodeKernels();
+        installGraphs();
         break;
       case 'wasm':
         require('@tensorflow/tfjs-backend-wasm');

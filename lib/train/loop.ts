@@ -13,6 +13,7 @@ import { hasCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint
 import { learningRate, makeOptimizer, trainableVariables, OptimizerSpec, optimizerState, restoreOptimizer, setLearningRate } from './optimizer';
 import { OnProgress } from '../progress';
 import { SPARSE_CROSS_ENTROPY } from '../backend/kernel-names';
+import { compiled } from '../backend/compiled';
 
 /** Madry adversarial training's attack: an AttackSpec, and how its budget is ramped up. */
 export interface AdversarialSpec extends AttackSpec {
@@ -115,19 +116,26 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: 
   const xAdv = adversarial ? pgd(model, x, y, { ...adversarial, seed }) : x;
   // Clean metrics with the model in inference mode, as the attack sees it.
   const clean = adversarial && (opts.cleanMetrics ?? true) ? tf.tidy(() => metrics(model.apply(x, { training: false }) as tf.Tensor2D, y)) : null;
-  let acc: tf.Scalar | null = null;
-  const { value: loss, grads } = tf.variableGrads(() => {
-    const [l, a] = metrics(model.apply(xAdv, { training: true }) as tf.Tensor2D, y);
-    acc = tf.keep(a);
-    return l;
-  }, vars);
+  const lossAndGrads = () => {
+    let acc: tf.Scalar | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const [l, a] = metrics(model.apply(xAdv, { training: true }) as tf.Tensor2D, y);
+      acc = tf.keep(a);
+      return l;
+    }, vars);
+    return [value, acc!, ...vars.map((v) => grads[v.name])];
+  };
+  // Forward and backward as one TensorFlow graph where the backend can (lib/backend/compiled.ts).
+  const weights = model.weights.map((w) => w.read());
+  const [loss, acc, ...g] = compiled(model, `train ${xAdv.shape} ${y.dtype} ${vars.map((v) => v.name)}`, lossAndGrads, [xAdv, y, ...weights]);
+  const grads: tf.NamedTensorMap = Object.fromEntries(vars.map((v, i) => [v.name, g[i]]));
   const wd = opts.weightDecay ?? 0;
   const decayed = wd > 0 ? tf.tidy(() => Object.fromEntries(vars.map((v) => [v.name, tf.add(grads[v.name], tf.mul(v, wd))]))) : grads;
   optimizer.applyGradients(decayed);
-  tf.dispose([grads, ...(wd > 0 ? Object.values(decayed) : [])] as tf.Tensor[]);
-  const [lossV, accV] = [loss.dataSync()[0], acc!.dataSync()[0]];
+  tf.dispose([...g, ...(wd > 0 ? Object.values(decayed) : [])]);
+  const [lossV, accV] = [loss.dataSync()[0], acc.dataSync()[0]];
   const [stdLoss, stdAcc] = clean ? [clean[0].dataSync()[0], clean[1].dataSync()[0]] : [lossV, accV];
-  tf.dispose([loss, acc!, ...(clean ?? []), ...(adversarial ? [xAdv] : [])]);
+  tf.dispose([loss, acc, ...(clean ?? []), ...(adversarial ? [xAdv] : [])]);
   return { stdLoss, stdAcc: adversarial && !clean ? NaN : stdAcc, advLoss: lossV, advAcc: accV };
 }
 

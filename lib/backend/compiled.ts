@@ -1,0 +1,27 @@
+// One call for what a training or attack step computes: on tfjs-node, the TensorFlow ops the step
+// runs are recorded once and replayed as one TensorFlow graph (lib/backend/graphs.ts); elsewhere, and
+// where a step cannot be replayed, the step runs op by op as before. This module is the hook only: it
+// also loads in the browser, where the compiler (it needs tfjs-node) cannot go.
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Computes fn(), whose only varying tensors are `inputs`, as its compiled graph for (owner, signature)
+ * if it has one; compiles it on the first call.
+ */
+export type Compiler = (owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]) => tf.Tensor[];
+
+let compiler: Compiler | null = null;
+
+/** Installs (or, with null, removes) the compiler of the tfjs-node backend. */
+export function setCompiler(c: Compiler | null): void {
+  compiler = c;
+}
+
+/**
+ * fn()'s outputs. fn must read no tensor but `inputs` (and constants it makes itself), and must not
+ * assign variables: the compiler checks both while it records, and runs fn op by op where they fail.
+ * (owner, signature) names the computation: the same pair must mean the same fn of the same shapes.
+ */
+export function compiled(owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]): tf.Tensor[] {
+  return compiler && tf.getBackend() === 'tensorflow' ? compiler(owner, signature, fn, inputs) : fn();
+}
