@@ -32,7 +32,10 @@ interface SessionBackend extends NodeBackend {
   binding: NodeBackend['binding'] & { deleteSavedModel(id: number): void };
 }
 
-/** The largest tensor a recorded step may make from JavaScript values: shape vectors and scalars pass, data does not. */
+/**
+ * The most values a tensor that the step makes from JavaScript values may have, unless all of them
+ * are equal: shape vectors, axes and scalars pass, and so do ones and zeros; random numbers do not.
+ */
 const MAX_CONSTANT = 64;
 /** Sessions kept at once; the least recently used one is closed beyond this. */
 const MAX_GRAPHS = 24;
@@ -124,9 +127,11 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
   });
   const constant = (t: TensorInfo): string => {
     if (!made.has(t.dataId)) throw new Untraceable('the step reads a tensor that is not one of its inputs');
-    const size = t.shape.reduce((a, b) => a * b, 1);
-    if (size > MAX_CONSTANT) throw new Untraceable(`the step makes a tensor of ${size} values in JavaScript (random numbers?)`);
-    const values = backend.readSync(t.dataId) as unknown as ArrayBufferView;
+    const values = backend.readSync(t.dataId) as unknown as Float32Array | Int32Array;
+    // tfjs makes ones and zeros (a sum's gradient seed, a mask) in JavaScript: uniform, any size.
+    if (values.length > MAX_CONSTANT && values.some((v) => !Object.is(v, values[0]))) {
+      throw new Untraceable(`the step makes a tensor of ${values.length} values in JavaScript (random numbers?)`);
+    }
     const tensor = new P.Tensor();
     tensor.setDtype(typeAttr(t.dtype).getType());
     const shape = new P.TensorShape();

@@ -17,6 +17,7 @@ import { cifar10BatchesDir } from '../data/cifar10';
 import { fetchFile } from '../data/fetch';
 import { architecture } from '../models/architectures';
 import { fastLayers, setFastLayers } from '../models/fast-path';
+import { graphStats } from '../backend/graphs';
 import { ROOT } from '../paths';
 import { trainStep } from '../train/loop';
 import { AttackSpec, attackSpec } from '../attacks/spec';
@@ -130,6 +131,8 @@ async function ours(w: Workload, pgdSteps: number, batches: number, repeats: num
     adv_train_img_s: rate(step(pgdSpec), batches, repeats, w.trainBatch),
     ...(fgsm ? { fgsm_train_img_s: rate(step(fgsm), batches, repeats, w.trainBatch) } : {}),
     attack_img_s: rate(attack, batches, repeats, w.attackBatch),
+    // Steps run as one TensorFlow graph (lib/backend/graphs.ts), and those that run op by op, and why.
+    graphs: { compiled: graphStats.compiled, runs: graphStats.runs, op_by_op: [...new Set(graphStats.refused.map((r) => `${r.signature.split(' ')[0]}: ${r.why}`))] },
   };
   optimizer.dispose();
   net.dispose();

@@ -1,0 +1,136 @@
+// Training and PGD steps as one TensorFlow graph (lib/backend/graphs.ts) against the same steps op by
+// op: the same bits, step after step, with the graph actually used; and the steps it must not
+// replay (a tensor that is not an input, a variable assigned, data made in JavaScript) run op by op.
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/backend/init';
+import { compiled, setCompiler } from '../lib/backend/compiled';
+import { graphStats, installGraphs } from '../lib/backend/graphs';
+import { architecture } from '../lib/models/architectures';
+import { pgd } from '../lib/attacks/pgd';
+import { trainStep } from '../lib/train/loop';
+import { makeOptimizer, trainableVariables } from '../lib/train/optimizer';
+
+let node = false;
+test.before(async () => {
+  node = (await initBackend({ quiet: true })).name === 'node' && process.env.AT_ODDS_GRAPHS !== '0';
+});
+
+/** Runs fn with the graph compiler on (graphs) or off (op by op). */
+function withGraphs<T>(on: boolean, fn: () => T): T {
+  if (!on) setCompiler(null);
+  try {
+    return fn();
+  } finally {
+    installGraphs();
+  }
+}
+
+const images = (n: number, seed: number) => tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
+const labels = (n: number, seed: number) => tf.tidy(() => tf.cast(tf.floor(tf.randomUniform([n], 0, 10, 'float32', seed)), 'int32')) as tf.Tensor1D;
+
+function sameBits(a: tf.Tensor, b: tf.Tensor): boolean {
+  const [x, y] = [a.dataSync(), b.dataSync()];
+  return x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+}
+
+test.serial('a training step as one graph gives the op-by-op step\'s weights to the bit, step after step', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here (or AT_ODDS_GRAPHS=0)'); return; }
+  const before = { compiled: graphStats.compiled, runs: graphStats.runs };
+  const trainFour = (graphs: boolean) => withGraphs(graphs, () => {
+    const net = architecture('small').build(3);
+    const optimizer = makeOptimizer({ name: 'adam', lr: 1e-3 });
+    const vars = trainableVariables(net);
+    const losses: number[] = [];
+    for (let s = 0; s < 4; s++) {
+      const [x, y] = [images(24, 10 + s), labels(24, 20 + s)];
+      // Steps 2 and 3 are adversarial: PGD's gradient is a graph of its own.
+      const m = trainStep(net, optimizer, vars, x, y, { seed: s, ...(s >= 2 ? { adversarial: { threat: 'linf', eps: 0.1, stepSize: 0.03, steps: 3, restarts: 1, randomStart: true, stepScale: 1 } as never } : {}) });
+      losses.push(m.advLoss);
+      tf.dispose([x, y]);
+    }
+    optimizer.dispose();
+    return { net, losses };
+  });
+  const graph = trainFour(true);
+  const used = { compiled: graphStats.compiled - before.compiled, runs: graphStats.runs - before.runs };
+  const eager = trainFour(false);
+  t.true(used.compiled >= 2 && used.runs >= 4, `the graphs were used (${JSON.stringify(used)})`);
+  t.deepEqual(graph.losses, eager.losses);
+  graph.net.weights.forEach((w, i) => t.true(sameBits(w.read(), eager.net.weights[i].read()), `weight ${w.name}`));
+  graph.net.dispose();
+  eager.net.dispose();
+});
+
+test.serial('PGD with one graph a step gives the op-by-op attack to the bit, in both norms, and leaves no tensor behind', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here (or AT_ODDS_GRAPHS=0)'); return; }
+  const net = architecture('small').build(5);
+  // 80 images: more than MAX_CONSTANT, so the gradient's seed of ones (made in JavaScript) must pass as uniform.
+  const [x, y] = [images(80, 1), labels(80, 2)];
+  for (const spec of [{ threat: 'linf', eps: 0.2, stepSize: 0.05 }, { threat: 'l2', eps: 1.5, stepSize: 0.4 }] as const) {
+    const attack = () => pgd(net, x, y, { ...spec, steps: 5, seed: 7 });
+    const runs = graphStats.runs;
+    withGraphs(true, () => attack().dispose()); // records the step's graph
+    const tensors = tf.memory().numTensors;
+    const graph = withGraphs(true, attack);
+    t.true(graphStats.runs - runs >= 9, `${spec.threat}: the graph ran for the steps after the first`);
+    const eager = withGraphs(false, attack);
+    t.true(sameBits(graph, eager), spec.threat);
+    t.false(sameBits(graph, x), `${spec.threat}: the attack moved the images`);
+    tf.dispose([graph, eager]);
+    t.is(tf.memory().numTensors, tensors - 0, `${spec.threat}: no tensor left behind`);
+  }
+  tf.dispose([x, y]);
+  net.dispose();
+});
+
+test.serial('a step that reads a tensor that is not an input, assigns a variable or makes data in JavaScript runs op by op', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here (or AT_ODDS_GRAPHS=0)'); return; }
+  const x = tf.tensor1d([1, 2, 3]);
+  const owner = {};
+  const refusedBefore = graphStats.refused.length;
+  const why = () => graphStats.refused.slice(refusedBefore).map((r) => r.why);
+
+  // A captured tensor: replaying it would bake in its first value.
+  for (const c of [10, 20]) {
+    const captured = tf.tensor1d([c, c, c]);
+    const [out] = compiled(owner, 'captures', () => [tf.add(x, captured)], [x]);
+    t.deepEqual(Array.from(out.dataSync()), [1 + c, 2 + c, 3 + c]);
+    tf.dispose([out, captured]);
+  }
+  t.true(why().some((w) => /not one of its inputs/.test(w)), why().join('; '));
+
+  // A variable assigned inside the step (batch norm's running statistics in training mode).
+  const v = tf.variable(tf.zeros([3]));
+  for (let i = 1; i <= 2; i++) {
+    const [out] = compiled(owner, 'assigns', () => { v.assign(tf.add(v, x)); return [tf.mul(x, 2)]; }, [x, v]);
+    t.deepEqual(Array.from(v.dataSync()), [i, 2 * i, 3 * i], 'the assignment happens on every call');
+    out.dispose();
+  }
+  t.true(why().some((w) => /assigns a variable/.test(w)), why().join('; '));
+
+  // Random numbers drawn in JavaScript: a new draw each call.
+  const draws = [1, 2].map(() => {
+    const [out] = compiled(owner, 'random', () => [tf.add(tf.randomUniform([100]), 0)], []);
+    const d = Array.from(out.dataSync());
+    out.dispose();
+    return d;
+  });
+  t.notDeepEqual(draws[0], draws[1]);
+  t.true(why().some((w) => /in JavaScript/.test(w)), why().join('; '));
+  tf.dispose([x, v]);
+});
+
+test.serial('a recorded step replays with new inputs of the same shape', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here (or AT_ODDS_GRAPHS=0)'); return; }
+  const owner = {};
+  const f = (a: tf.Tensor, b: tf.Tensor) => compiled(owner, 'affine', () => [tf.add(tf.matMul(a, b), 1)], [a, b])[0];
+  const runs = graphStats.runs;
+  for (const k of [1, 2, 3]) {
+    const [a, b] = [tf.tensor2d([[k, 1], [0, k]]), tf.tensor2d([[1, 2], [3, 4]])];
+    const out = f(a, b);
+    t.deepEqual(out.arraySync(), tf.tidy(() => tf.add(tf.matMul(a, b), 1).arraySync()));
+    tf.dispose([a, b, out]);
+  }
+  t.is(graphStats.runs - runs, 2, 'recorded on the first call, replayed on the next two');
+});
