@@ -19,6 +19,11 @@ test('the backend is the fastest that starts, and says why', (t) => {
     : /^wasm .*: fastest available; skipped node-gpu: .+; node: .+$/m);
   // On tfjs-node it also says what TensorFlow's CPU kernels use, and why.
   if (nodeLoads) t.regex(r.stdout, /^TensorFlow CPU kernels: CPU .*; oneDNN (on|off) \(.+\); .*threads/m);
+  // And how training and attack steps run: as graphs, unless the user turns that off.
+  if (nodeLoads) {
+    t.regex(r.stdout, /^Training and attack steps: one TensorFlow graph each/m);
+    t.regex(atOdds(['backend'], { AT_ODDS_BACKEND: '', AT_ODDS_GRAPHS: '0' }).stdout, /^Training and attack steps: op by op/m);
+  }
 });
 
 test('oneDNN: on where the CPU has AVX2, TensorFlow left alone where it decides itself, the user\'s setting always', (t) => {

@@ -17,6 +17,11 @@ export function setCompiler(c: Compiler | null): void {
   compiler = c;
 }
 
+/** Whether steps run as graphs here (tfjs-node, unless AT_ODDS_GRAPHS=0). */
+export function hasCompiler(): boolean {
+  return compiler !== null && tf.getBackend() === 'tensorflow';
+}
+
 /**
  * fn()'s outputs. fn must read no tensor but `inputs` (and constants it makes itself), and must not
  * assign variables: the compiler checks both while it records, and runs fn op by op where they fail.

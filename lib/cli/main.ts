@@ -2,6 +2,7 @@
 import { parseArgs } from 'util';
 import { setup } from '../setup';
 import { describeBackend, initBackend } from '../backend/init';
+import { hasCompiler } from '../backend/compiled';
 import { openLab, runNotebooks } from './notebooks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
@@ -58,6 +59,11 @@ async function main(argv: string[]): Promise<number> {
       const choice = await initBackend({ quiet: true });
       console.log(`${describeBackend(choice.name)}: ${choice.reason}`);
       if (choice.cpu) console.log(`TensorFlow CPU kernels: ${choice.cpu.summary}`);
+      if (choice.name === 'node') {
+        console.log(hasCompiler()
+          ? 'Training and attack steps: one TensorFlow graph each, recorded on their first call (AT_ODDS_GRAPHS=0 runs them op by op)'
+          : 'Training and attack steps: op by op (AT_ODDS_GRAPHS=0 is set)');
+      }
       return 0;
     }
     case 'train':
