@@ -23,8 +23,9 @@ export function hasCompiler(): boolean {
 }
 
 /**
- * fn()'s outputs. fn must read no tensor but `inputs` (and constants it makes itself), and must not
- * assign variables: the compiler checks both while it records, and runs fn op by op where they fail.
+ * fn()'s outputs. fn must read no tensor but `inputs` (and constants it makes itself), nor make data
+ * in JavaScript: the compiler checks both while it records, and runs fn op by op where they fail. The
+ * variables fn assigns (batch norm's running statistics) are assigned on every call, as fn would.
  * (owner, signature) names the computation: the same pair must mean the same fn of the same shapes.
  */
 export function compiled(owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]): tf.Tensor[] {

@@ -14,9 +14,10 @@
 // is not used otherwise.
 //
 // A step is recorded only where replaying it is safe: it may read no tensor but its declared inputs
-// and the small constants it makes (shape vectors, scalars); it may not assign a variable (batch
-// norm's running statistics in training mode) nor make a large tensor from JavaScript values (random
-// numbers drawn in JavaScript). Otherwise it runs op by op, as it always did.
+// and the constants it makes (shape vectors, scalars, ones); it may not make data in JavaScript
+// (random numbers). The variables it assigns (batch norm's running statistics in training mode) are
+// fetched from the graph and assigned after each run, in the recorded order. Otherwise it runs op by
+// op, as it always did.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -70,7 +71,11 @@ const proto = (): Proto => (protoCache ??= require('@tensorflow/tfjs-node/dist/p
  * The recorded step: a GraphDef, the placeholder fed by each input, the tensor fetched for each
  * output, and the outputs of the run that was recorded; or why it cannot be replayed.
  */
-interface Recording { graphDef: Message; feeds: string[]; fetches: string[]; outputs: tf.Tensor[]; refused?: string }
+interface Recording {
+  graphDef: Message; feeds: string[]; fetches: string[]; outputs: tf.Tensor[]; refused?: string;
+  /** Variables the step assigns (batch norm's running statistics), in order: the fetches after the outputs are their new values. */
+  assigned: tf.Variable[];
+}
 
 function attrValue(backend: SessionBackend, a: TfeAttr): Message {
   const P = proto();
@@ -177,7 +182,7 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
   const multiple = backend.executeMultipleOutputs;
   const write = backend.write;
   const assign = tf.Variable.prototype.assign;
-  let assigned = false;
+  const assignments: { v: tf.Variable; value: tf.Tensor }[] = [];
   own.executeSingleOutput = (op: string, attrs: TfeAttr[], ins: TensorInfo[]) => {
     const out = single.call(backend, op, attrs, ins);
     recordOp(op, attrs, ins, [out]);
@@ -193,9 +198,9 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
     made.add(id);
     return id;
   };
-  tf.Variable.prototype.assign = function (this: tf.Variable, v: tf.Tensor) {
-    assigned = true;
-    return assign.call(this, v);
+  tf.Variable.prototype.assign = function (this: tf.Variable, value: tf.Tensor) {
+    assignments.push({ v: this, value });
+    return assign.call(this, value);
   };
   let outputs: tf.Tensor[];
   try {
@@ -207,18 +212,29 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
     }
     tf.Variable.prototype.assign = assign;
   }
-  const fetches = outputs.map((t) => names.get(t.dataId));
-  if (assigned) refused ??= 'the step assigns a variable';
-  if (fetches.some((f) => f === undefined)) refused ??= 'an output is not made by the step';
-  return { graphDef, feeds, fetches: fetches as string[], outputs, refused };
+  const fetches = [...outputs, ...assignments.map((a) => a.value)].map((t) => names.get(t.dataId));
+  const assigned = assignments.map((a) => a.v);
+  if (new Set(assigned).size < assigned.length) refused ??= 'the step assigns a variable twice';
+  if (fetches.some((f) => f === undefined)) refused ??= 'an output or an assigned value is not made by the step';
+  return { graphDef, feeds, fetches: fetches as string[], outputs, refused, assigned };
 }
 
 /** A recorded step loaded into a TensorFlow session. */
 class Graph {
-  constructor(private backend: SessionBackend, private session: number, private feeds: string[], private fetches: string[]) {}
+  constructor(private backend: SessionBackend, private session: number, private feeds: string[], private fetches: string[], readonly assigned: tf.Variable[]) {}
 
+  /** The step's outputs, then the new values of the variables it assigns (not assigned here). */
   run(inputs: tf.Tensor[]): tf.Tensor[] {
     return this.backend.runSavedModel(this.session, inputs, this.feeds.map((name) => ({ name })), this.fetches);
+  }
+
+  /** The step: its outputs, with its variables assigned as the recorded run assigned them. */
+  step(inputs: tf.Tensor[]): tf.Tensor[] {
+    const all = this.run(inputs);
+    const outputs = all.slice(0, all.length - this.assigned.length);
+    this.assigned.forEach((v, i) => v.assign(all[outputs.length + i]));
+    tf.dispose(all.slice(outputs.length));
+    return outputs;
   }
 
   dispose(): void {
@@ -239,7 +255,7 @@ function load(backend: SessionBackend, r: Recording): Graph {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'at-odds-graph-'));
   try {
     fs.writeFileSync(path.join(dir, 'saved_model.pb'), model.serializeBinary() as Uint8Array);
-    return new Graph(backend, backend.loadSavedModelMetaGraph(dir, 'serve'), r.feeds, r.fetches);
+    return new Graph(backend, backend.loadSavedModelMetaGraph(dir, 'serve'), r.feeds, r.fetches, r.assigned);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -275,8 +291,10 @@ function compile(owner: object, signature: string, fn: () => tf.Tensor[], inputs
     live.splice(live.indexOf(known), 1);
     live.push(known);
     graphStats.runs++;
-    return known.graph.run(inputs);
+    return known.graph.step(inputs);
   }
+  // The inputs as the step finds them (it may assign variables among them), for the check below.
+  const before = inputs.map((t) => tf.clone(t));
   let r: Recording;
   recording = true;
   try {
@@ -289,13 +307,14 @@ function compile(owner: object, signature: string, fn: () => tf.Tensor[], inputs
   if (!why) {
     try {
       graph = load(backend, r);
-      const replay = graph.run(inputs);
-      if (!sameBits(replay, r.outputs)) why = 'the graph does not give the recorded outputs to the bit';
+      const replay = graph.run(before);
+      if (!sameBits(replay, [...r.outputs, ...r.assigned])) why = 'the graph does not give the recorded outputs to the bit';
       tf.dispose(replay);
     } catch (e) {
       why = `TensorFlow would not run the recorded graph: ${(e as Error).message.split('\n')[0]}`;
     }
   }
+  tf.dispose(before);
   if (why) {
     graph?.dispose();
     graphs.set(signature, why);
