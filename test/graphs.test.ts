@@ -9,6 +9,7 @@ import { graphStats, installGraphs } from '../lib/backend/graphs';
 import { architecture } from '../lib/models/architectures';
 import { pgd } from '../lib/attacks/pgd';
 import { trainStep } from '../lib/train/loop';
+import { setFastLayers } from '../lib/models/fast-path';
 import { makeOptimizer, trainableVariables } from '../lib/train/optimizer';
 
 let node = false;
@@ -180,4 +181,26 @@ test.serial('ResNet-9 (batch norm in training mode) trains as graphs to the bit 
   t.true(graph.weights.some((w) => /moving_mean/.test(w.name)), 'the running statistics are among the weights compared');
   graph.dispose();
   eager.dispose();
+});
+
+test.serial('switching our layers\' fast paths forgets the recorded steps: the same model then runs other ops', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here (or AT_ODDS_GRAPHS=0)'); return; }
+  const net = architecture('resnet9-4').build(2);
+  const x = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 50) as tf.Tensor4D;
+  const weights = net.weights.map((w) => w.read());
+  // Logits in inference mode: the fast path folds batch norm into the convolutions, which moves the last bits.
+  const logits = () => compiled(net, 'logits', () => [net.apply(x, { training: false }) as tf.Tensor], [x, ...weights])[0];
+  const fast = withGraphs(true, () => { logits().dispose(); return logits(); });
+  setFastLayers(false);
+  try {
+    const stockGraph = withGraphs(true, logits);
+    const stockEager = withGraphs(false, logits);
+    t.true(sameBits(stockGraph, stockEager), 'with the stock layers, the graph is the stock layers\' graph');
+    t.false(sameBits(fast, stockEager), 'the two paths differ in the last bits, so the check above can fail');
+    tf.dispose([stockGraph, stockEager]);
+  } finally {
+    setFastLayers(true);
+  }
+  tf.dispose([fast, x]);
+  net.dispose();
 });

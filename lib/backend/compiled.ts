@@ -11,10 +11,17 @@ import * as tf from '@tensorflow/tfjs';
 export type Compiler = (owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]) => tf.Tensor[];
 
 let compiler: Compiler | null = null;
+/** Bumped when what a model computes changes without its shapes changing: recorded steps then no longer apply. */
+let generation = 0;
 
 /** Installs (or, with null, removes) the compiler of the tfjs-node backend. */
 export function setCompiler(c: Compiler | null): void {
   compiler = c;
+}
+
+/** Forgets every recorded step (our layers' fast paths were switched on or off: the same model runs other ops). */
+export function forgetCompiled(): void {
+  generation++;
 }
 
 /** Whether steps run as graphs here (tfjs-node, unless AT_ODDS_GRAPHS=0). */
@@ -29,5 +36,5 @@ export function hasCompiler(): boolean {
  * (owner, signature) names the computation: the same pair must mean the same fn of the same shapes.
  */
 export function compiled(owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]): tf.Tensor[] {
-  return compiler && tf.getBackend() === 'tensorflow' ? compiler(owner, signature, fn, inputs) : fn();
+  return compiler && tf.getBackend() === 'tensorflow' ? compiler(owner, `${generation} ${signature}`, fn, inputs) : fn();
 }
