@@ -119,6 +119,15 @@ test.serial('a step that reads a tensor that is not an input, assigns a variable
   });
   t.notDeepEqual(draws[0], draws[1]);
   t.true(why().some((w) => /in JavaScript/.test(w)), why().join('; '));
+
+  // A value read into JavaScript that decides what the step does.
+  for (const [input, expected] of [[[1, 2, 3], [2, 4, 6]], [[-1, 2, 3], [-2, 1, 2]]] as const) {
+    const a = tf.tensor1d(input as unknown as number[]);
+    const [out] = compiled(owner, 'branches', () => [a.dataSync()[0] > 0 ? tf.mul(a, 2) : tf.sub(a, 1)], [a]);
+    t.deepEqual(Array.from(out.dataSync()), expected as unknown as number[]);
+    tf.dispose([a, out]);
+  }
+  t.true(why().some((w) => /reads tensor values into JavaScript/.test(w)), why().join('; '));
   tf.dispose([x, v]);
 });
 

@@ -122,6 +122,7 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
     return n;
   };
   let refused: string | undefined;
+  let readingConstant = false;
   const feeds = inputs.map((t) => {
     const n = node('Placeholder');
     if (DTYPE[t.dtype] === undefined) refused ??= `an input of type ${t.dtype}`;
@@ -132,7 +133,9 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
   });
   const constant = (t: TensorInfo): string => {
     if (!made.has(t.dataId)) throw new Untraceable('the step reads a tensor that is not one of its inputs');
+    readingConstant = true;
     const values = backend.readSync(t.dataId) as unknown as Float32Array | Int32Array;
+    readingConstant = false;
     // tfjs makes ones and zeros (a sum's gradient seed, a mask) in JavaScript: uniform, any size.
     if (values.length > MAX_CONSTANT && values.some((v) => !Object.is(v, values[0]))) {
       throw new Untraceable(`the step makes a tensor of ${values.length} values in JavaScript (random numbers?)`);
@@ -177,10 +180,12 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
   };
 
   const own = backend as unknown as Record<string, unknown>;
-  const saved = { executeSingleOutput: own.executeSingleOutput, executeMultipleOutputs: own.executeMultipleOutputs, write: own.write };
+  const hooked = ['executeSingleOutput', 'executeMultipleOutputs', 'write', 'readSync'];
+  const saved = hooked.map((k) => Object.getOwnPropertyDescriptor(own, k));
   const single = backend.executeSingleOutput;
   const multiple = backend.executeMultipleOutputs;
   const write = backend.write;
+  const readSync = backend.readSync;
   const assign = tf.Variable.prototype.assign;
   const assignments: { v: tf.Variable; value: tf.Tensor }[] = [];
   own.executeSingleOutput = (op: string, attrs: TfeAttr[], ins: TensorInfo[]) => {
@@ -198,6 +203,11 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
     made.add(id);
     return id;
   };
+  // A value read into JavaScript may steer what the step does next: the graph would not follow it.
+  own.readSync = (dataId: object) => {
+    if (!readingConstant) refused ??= 'the step reads tensor values into JavaScript';
+    return readSync.call(backend, dataId);
+  };
   tf.Variable.prototype.assign = function (this: tf.Variable, value: tf.Tensor) {
     assignments.push({ v: this, value });
     return assign.call(this, value);
@@ -206,10 +216,10 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
   try {
     outputs = fn();
   } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete own[k];
-      else own[k] = v;
-    }
+    hooked.forEach((k, i) => {
+      if (saved[i]) Object.defineProperty(own, k, saved[i]!);
+      else delete own[k];
+    });
     tf.Variable.prototype.assign = assign;
   }
   const fetches = [...outputs, ...assignments.map((a) => a.value)].map((t) => names.get(t.dataId));
