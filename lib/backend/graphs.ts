@@ -39,7 +39,7 @@ interface SessionBackend extends NodeBackend {
  */
 const MAX_CONSTANT = 64;
 /** Sessions kept at once; the least recently used one is closed beyond this. */
-const MAX_GRAPHS = 24;
+const MAX_GRAPHS = 64;
 
 /**
  * Type attributes that tfjs-node leaves to TensorFlow's eager runtime, which reads them off the
