@@ -213,3 +213,20 @@ test.serial('switching our layers\' fast paths forgets the recorded steps: the s
   tf.dispose([fast, x]);
   net.dispose();
 });
+
+test.serial('a step that fails while it is recorded fails as it would op by op, and leaves the backend and memory as they were', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here (or AT_ODDS_GRAPHS=0)'); return; }
+  const x = tf.tensor1d([1, 2, 3]);
+  const backend = tf.backend() as unknown as Record<string, unknown>;
+  const methods = ['executeSingleOutput', 'executeMultipleOutputs', 'write', 'readSync'].map((k) => [k, Object.getOwnPropertyDescriptor(backend, k)?.value, backend[k]]);
+  const assign = tf.Variable.prototype.assign;
+  const tensors = tf.memory().numTensors;
+  t.throws(() => compiled({}, 'fails', () => tf.tidy(() => {
+    tf.add(x, 1);
+    throw new Error('bad input: labels out of range');
+  }), [x]), { message: /bad input/ });
+  t.is(tf.memory().numTensors, tensors, 'no tensor left behind');
+  for (const [k, own, seen] of methods) t.true(Object.getOwnPropertyDescriptor(backend, k as string)?.value === own && backend[k as string] === seen, `${k} as it was`);
+  t.is(tf.Variable.prototype.assign, assign, 'tf.Variable.assign as it was');
+  x.dispose();
+});

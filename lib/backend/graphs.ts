@@ -306,25 +306,29 @@ function compile(owner: object, signature: string, fn: () => tf.Tensor[], inputs
   // The inputs as the step finds them (it may assign variables among them), for the check below.
   const before = inputs.map((t) => tf.clone(t));
   let r: Recording;
-  recording = true;
-  try {
-    r = record(backend, fn, inputs);
-  } finally {
-    recording = false;
-  }
   let graph: Graph | null = null;
-  let why = r.refused ?? '';
-  if (!why) {
+  let why: string;
+  try {
+    recording = true;
     try {
-      graph = load(backend, r);
-      const replay = graph.run(before);
-      if (!sameBits(replay, [...r.outputs, ...r.assigned])) why = 'the graph does not give the recorded outputs to the bit';
-      tf.dispose(replay);
-    } catch (e) {
-      why = `TensorFlow would not run the recorded graph: ${(e as Error).message.split('\n')[0]}`;
+      r = record(backend, fn, inputs);
+    } finally {
+      recording = false;
     }
+    why = r.refused ?? '';
+    if (!why) {
+      try {
+        graph = load(backend, r);
+        const replay = graph.run(before);
+        if (!sameBits(replay, [...r.outputs, ...r.assigned])) why = 'the graph does not give the recorded outputs to the bit';
+        tf.dispose(replay);
+      } catch (e) {
+        why = `TensorFlow would not run the recorded graph: ${(e as Error).message.split('\n')[0]}`;
+      }
+    }
+  } finally {
+    tf.dispose(before);
   }
-  tf.dispose(before);
   if (why) {
     graph?.dispose();
     graphs.set(signature, why);

@@ -86,7 +86,10 @@ function batch(data: ImageDataset, images: number, i: number, size: number, augm
 
 /** The kernels one call of `fn` runs, by total time: what `--profile` prints. */
 async function profile(name: string, fn: () => void): Promise<void> {
+  const graphRuns = graphStats.runs;
   const info = await tf.profile(fn);
+  const inGraphs = graphStats.runs - graphRuns;
+  if (inGraphs) console.log(`# ${name}: ${inGraphs} step(s) ran as one TensorFlow graph each, whose kernels tf.profile does not see: AT_ODDS_GRAPHS=0 lists them`);
   const by = new Map<string, { calls: number; ms: number }>();
   for (const k of info.kernels) {
     const e = by.get(k.name) ?? { calls: 0, ms: 0 };
