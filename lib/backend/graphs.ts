@@ -52,6 +52,8 @@ const INPUT_TYPE_ATTRS: Record<string, (string | null)[]> = {
   ExpandDims: ['T', 'Tdim'], Transpose: ['T', 'Tperm'], Tile: ['T', 'Tmultiples'], Pad: ['T', 'Tpaddings'], Slice: ['T', 'Index'],
   OneHot: ['TI', null, 'T', 'T'], Conv2DBackpropInput: [null, 'T', 'T'], Conv2DBackpropFilter: ['T', null, 'T'],
   _MklNativeMaxPoolGrad: ['T', 'T', 'T', null], Select: [null, 'T', 'T'], SelectV2: [null, 'T', 'T'], Fill: ['index_type', 'T'],
+  // No 'T' at all (tfjs-node states Tidx): TensorFlow would log the extra attribute as an error.
+  Range: [null, null, null],
 };
 
 /** TensorFlow's DataType numbers (the same in its C API and its protos). */
