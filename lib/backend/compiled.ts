@@ -4,15 +4,17 @@
 // also loads in the browser, where the compiler (it needs tfjs-node) cannot go.
 import * as tf from '@tensorflow/tfjs';
 
-/**
- * Computes fn(), whose only varying tensors are `inputs`, as its compiled graph for (owner, signature)
- * if it has one; compiles it on the first call.
- */
-export type Compiler = (owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]) => tf.Tensor[];
+export interface Compiler {
+  /**
+   * Computes fn(), whose only varying tensors are `inputs`, as its compiled graph for (owner, signature)
+   * if it has one; compiles it on the first call.
+   */
+  run(owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]): tf.Tensor[];
+  /** Drops every compiled step. */
+  forget(): void;
+}
 
 let compiler: Compiler | null = null;
-/** Bumped when what a model computes changes without its shapes changing: recorded steps then no longer apply. */
-let generation = 0;
 
 /** Installs (or, with null, removes) the compiler of the tfjs-node backend. */
 export function setCompiler(c: Compiler | null): void {
@@ -21,7 +23,7 @@ export function setCompiler(c: Compiler | null): void {
 
 /** Forgets every recorded step (our layers' fast paths were switched on or off: the same model runs other ops). */
 export function forgetCompiled(): void {
-  generation++;
+  compiler?.forget();
 }
 
 /** Whether steps run as graphs here (tfjs-node, unless AT_ODDS_GRAPHS=0). */
@@ -36,5 +38,5 @@ export function hasCompiler(): boolean {
  * (owner, signature) names the computation: the same pair must mean the same fn of the same shapes.
  */
 export function compiled(owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]): tf.Tensor[] {
-  return compiler && tf.getBackend() === 'tensorflow' ? compiler(owner, `${generation} ${signature}`, fn, inputs) : fn();
+  return compiler && tf.getBackend() === 'tensorflow' ? compiler.run(owner, signature, fn, inputs) : fn();
 }

@@ -233,11 +233,15 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
 
 /** A recorded step loaded into a TensorFlow session. */
 class Graph {
-  constructor(private backend: SessionBackend, private session: number, private feeds: string[], private fetches: string[], readonly assigned: tf.Variable[]) {}
+  private feeds: { name: string }[];
+
+  constructor(private backend: SessionBackend, private session: number, feeds: string[], private fetches: string[], readonly assigned: tf.Variable[]) {
+    this.feeds = feeds.map((name) => ({ name }));
+  }
 
   /** The step's outputs, then the new values of the variables it assigns (not assigned here). */
   run(inputs: tf.Tensor[]): tf.Tensor[] {
-    return this.backend.runSavedModel(this.session, inputs, this.feeds.map((name) => ({ name })), this.fetches);
+    return this.backend.runSavedModel(this.session, inputs, this.feeds, this.fetches);
   }
 
   /** The step: its outputs, with its variables assigned as the recorded run assigned them. */
@@ -287,7 +291,7 @@ type Entry = { graph: Graph; owner: Map<string, Entry | string>; signature: stri
 /** What the compiler did in this process: for the benchmark's report and the tests. */
 export const graphStats = { compiled: 0, runs: 0, refused: [] as { signature: string; why: string }[] };
 
-const byOwner = new WeakMap<object, Map<string, Entry | string>>();
+let byOwner = new WeakMap<object, Map<string, Entry | string>>();
 const live: Entry[] = [];
 let recording = false;
 
@@ -349,16 +353,14 @@ function compile(owner: object, signature: string, fn: () => tf.Tensor[], inputs
   return r.outputs;
 }
 
-/** Closes every session (the next call of each step records it again). */
-export function disposeGraphs(): void {
-  for (const e of live.splice(0)) {
-    e.owner.delete(e.signature);
-    e.graph.dispose();
-  }
+/** Closes every session and forgets every refusal: the next call of each step records it again. */
+function forget(): void {
+  for (const e of live.splice(0)) e.graph.dispose();
+  byOwner = new WeakMap();
 }
 
 /** Turns the compiler on for tfjs-node, unless AT_ODDS_GRAPHS=0. */
 export function installGraphs(): void {
   if (process.env.AT_ODDS_GRAPHS === '0') return;
-  setCompiler(compile);
+  setCompiler({ run: compile, forget });
 }
