@@ -4,9 +4,12 @@
 // TensorBuffer.get loop (about 1 image/s on the MNIST CNN). Both backends do
 // have a fast forward Conv2D (XNNPACK on wasm), so we express the two conv
 // gradients as forward convolutions, and transposed matmuls as an explicit
-// Transpose followed by the plain matmul that XNNPACK is good at.
+// Transpose followed by the plain matmul that XNNPACK is good at. On wasm every
+// convolution's filter is looked up by value first (lib/backend/packed-filters.ts),
+// so that an attack's re-folded filters are packed by XNNPACK once, not every step.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { PackedFilters, packedFilters } from './packed-filters';
 
 type Pads = [[number, number], [number, number]]; // [[top, bottom], [left, right]]
 
@@ -18,12 +21,17 @@ interface Ops {
   then(name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap, consumed: TensorInfo[]): TensorInfo;
   /** A new float32 tensor on this backend, holding `values`. */
   output(shape: number[], values: Float32Array): TensorInfo;
+  /** A float32 tensor's values, to read at once (on wasm a view of its heap, which making a tensor may detach). */
+  values(t: TensorInfo): Float32Array;
+  /** wasm: filters by value, so that XNNPACK packs each once (lib/backend/packed-filters.ts); else null. */
+  filters: PackedFilters | null;
 }
 
 /** The two backends make a tensor from values each in its own way. */
 interface Makers {
   makeTensorInfo?(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
   makeOutput?(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): TensorInfo;
+  typedArrayFromHeap?(t: TensorInfo): Float32Array;
 }
 
 function opsFor(backendName: string, backend: KernelBackend, stock: Map<string, KernelFunc>): Ops {
@@ -33,10 +41,13 @@ function opsFor(backendName: string, backend: KernelBackend, stock: Map<string, 
     return fn({ inputs, attrs, backend }) as TensorInfo;
   };
   const makers = backend as unknown as Makers;
+  const wasm = backendName === 'wasm';
   return {
     backend,
     run,
-    output: (shape, values) => (backendName === 'wasm' ? makers.makeOutput!(shape, 'float32', undefined, values) : makers.makeTensorInfo!(shape, 'float32', values)),
+    output: (shape, values) => (wasm ? makers.makeOutput!(shape, 'float32', undefined, values) : makers.makeTensorInfo!(shape, 'float32', values)),
+    values: (t) => (wasm ? makers.typedArrayFromHeap!(t) : backend.readSync(t.dataId) as Float32Array),
+    filters: wasm ? packedFilters(backend) : null,
     then(name, inputs, attrs, consumed) {
       const out = run(name, inputs, attrs);
       for (const t of consumed) backend.disposeData(t.dataId);
@@ -123,14 +134,31 @@ function backpropInput(ops: Ops, dy: TensorInfo, filter: TensorInfo, attrs: Name
   const d = dilate(ops, dy, sh, sw);
   const [, dh, dw] = d.shape;
   const pads: Pads = [[kh - 1 - top, h + kh - 1 - dh - (kh - 1 - top)], [kw - 1 - left, w + kw - 1 - dw - (kw - 1 - left)]];
-  const flipped = ops.run('Reverse', { x: filter }, { dims: [0, 1] });
-  const wT = ops.then('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }, [flipped]);
+  const wT = ops.filters ? ops.filters.derived(filter, 'flipped', (kept) => flippedTransposed(ops, kept)) : flippedTransposed(ops, filter);
   // Zero padding goes to the convolution itself (no padded copy of dy); only a crop needs its own pass.
   const explicit = pads.every(([a, b]) => a >= 0 && b >= 0);
   const dP = explicit ? d : padOrCrop(ops, d, pads, d !== dy);
   return ops.then('Conv2D', { x: dP, filter: wT }, {
     strides: [1, 1], pad: explicit ? [[0, 0], pads[0], pads[1], [0, 0]] : 'valid', dataFormat: 'NHWC', dilations: [1, 1],
-  }, dP !== dy ? [dP, wT] : [wT]);
+  }, [...(dP !== dy ? [dP] : []), ...(ops.filters ? [] : [wT])]);
+}
+
+/**
+ * W [kh, kw, ci, co] flipped in space, channels swapped: [kh, kw, co, ci]. Flipping both spatial axes
+ * reverses the order of the kh*kw taps, each a contiguous [co, ci] block once transposed: kh*kw block
+ * copies. (wasm's Reverse kernel takes 35 ns a value: 5 ms for ResNet-9's 128x128 filter, four times
+ * the convolution it feeds.)
+ */
+function flippedTransposed(ops: Ops, filter: TensorInfo): TensorInfo {
+  const [kh, kw, ci, co] = filter.shape;
+  const wT = ops.run('Transpose', { x: filter }, { perm: [0, 1, 3, 2] });
+  const v = ops.values(wT);
+  const taps = kh * kw;
+  const block = ci * co;
+  const out = new Float32Array(v.length);
+  for (let t = 0; t < taps; t++) out.set(v.subarray(t * block, (t + 1) * block), (taps - 1 - t) * block);
+  ops.backend.disposeData(wT.dataId);
+  return ops.output([kh, kw, co, ci], out);
 }
 
 function batchMatMul(ops: Ops, a: TensorInfo, b: TensorInfo, attrs: NamedAttrMap): TensorInfo {
@@ -154,26 +182,35 @@ function maxPoolGrad(ops: Ops, dy: TensorInfo, input: TensorInfo, attrs: NamedAt
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number],
     attrs.filterSize as [number, number] | number, attrs.strides as [number, number] | number, 1,
     attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined);
-  const x = ops.backend.readSync(input.dataId) as Float32Array;
-  const g = ops.backend.readSync(dy.dataId) as Float32Array;
+  const x = ops.values(input);
+  const g = ops.values(dy);
   const [n, h, w, c] = input.shape;
   const { outHeight: oh, outWidth: ow, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const dx = new Float32Array(n * h * w * c);
-  for (let b = 0; b < n; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let k = 0; k < c; k++) {
-    let best = -1;
-    let bestValue = -Infinity;
+  // Where each input of the current window starts (channel 0), in row-major order; channels innermost.
+  const starts = new Int32Array(fh * fw);
+  let at = 0;
+  for (let b = 0; b < n; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) {
+    let m = 0;
     for (let u = 0; u < fh; u++) {
       const r = i * sh + u - top;
       if (r < 0 || r >= h) continue;
       for (let v = 0; v < fw; v++) {
         const q = j * sw + v - left;
-        if (q < 0 || q >= w) continue;
-        const at = ((b * h + r) * w + q) * c + k;
-        if (x[at] > bestValue || best < 0) { best = at; bestValue = x[at]; }
+        if (q >= 0 && q < w) starts[m++] = ((b * h + r) * w + q) * c;
       }
     }
-    if (best >= 0) dx[best] += g[((b * oh + i) * ow + j) * c + k];
+    if (m === 0) { at += c; continue; }
+    for (let k = 0; k < c; k++, at++) {
+      let best = starts[0] + k;
+      let bestValue = x[best];
+      for (let t = 1; t < m; t++) {
+        const p = starts[t] + k;
+        if (x[p] > bestValue) { best = p; bestValue = x[p]; }
+      }
+      dx[best] += g[at];
+    }
   }
   return ops.output(input.shape, dx);
 }
@@ -182,7 +219,8 @@ const registered = new Set<string>();
 
 /**
  * Adds Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad and a transposed BatchMatMul to a backend
- * ('wasm' or 'cpu'). Calling it again for the same backend does nothing.
+ * ('wasm' or 'cpu'), and on wasm a Conv2D that finds filters by value. Calling it again for the same
+ * backend does nothing.
  */
 export function registerTrainingKernels(backendName: 'wasm' | 'cpu'): void {
   if (registered.has(backendName)) return;
@@ -190,6 +228,8 @@ export function registerTrainingKernels(backendName: 'wasm' | 'cpu'): void {
   if (stockMatMul == null) throw new Error(`backend '${backendName}' is not registered: import it before adding kernels`);
   // Keep the stock matmul for the untransposed case: ours calls it after transposing.
   const stock = new Map<string, KernelFunc>([['BatchMatMul', stockMatMul.kernelFunc]]);
+  const stockConv = tf.getKernel('Conv2D', backendName);
+  if (stockConv) stock.set('Conv2D', stockConv.kernelFunc);
   const add = (kernelName: string, f: (ops: Ops, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap) => TensorInfo) => {
     const previous = tf.getKernel(kernelName, backendName);
     if (previous != null) tf.unregisterKernel(kernelName, backendName);
@@ -201,6 +241,8 @@ export function registerTrainingKernels(backendName: 'wasm' | 'cpu'): void {
   };
   add('Conv2DBackpropFilter', (ops, { x, dy }, attrs) => backpropFilter(ops, x, dy, attrs));
   add('Conv2DBackpropInput', (ops, { dy, filter }, attrs) => backpropInput(ops, dy, filter, attrs));
+  // The filter that XNNPACK has packed already, where it has met these values before.
+  if (backendName === 'wasm') add('Conv2D', (ops, { x, filter }, attrs) => ops.run('Conv2D', { x, filter: ops.filters!.kept(filter) }, attrs));
   add('MaxPoolGrad', (ops, { dy, input }, attrs) => maxPoolGrad(ops, dy, input, attrs));
   add('BatchMatMul', (ops, { a, b }, attrs) =>
     attrs.transposeA || attrs.transposeB ? batchMatMul(ops, a, b, attrs) : ops.run('BatchMatMul', { a, b }, attrs));
