@@ -105,6 +105,39 @@ test.serial('max-pool gradients go to the first of tied inputs on every backend,
   tf.dispose([flat, g]);
 });
 
+test.serial('wasm\'s broadcasting Equal and the global max-pool gradient built on it give the cpu answers', async (t) => {
+  registerTrainingKernels('cpu');
+  registerTrainingKernels('wasm');
+  // NaN equals nothing, -0 equals 0; a few values of a repeat those of b so that some comparisons hold.
+  const a = seeded([2, 3, 4, 5], 11).values.map((v, i) => (i % 7 === 0 ? 0.25 : i % 11 === 0 ? NaN : i % 13 === 0 ? -0 : v));
+  const pairs: [number[], number[]][] = [[[2, 3, 4, 5], [2, 1, 1, 5]], [[2, 3, 4, 5], [5]], [[2, 3, 4, 5], []], [[3, 1], [1, 4]], [[2, 1, 4, 1], [3, 1, 5]]];
+  const on = async (backend: string) => {
+    await tf.setBackend(backend);
+    const out: number[][] = [];
+    for (const [sa, sb] of pairs) {
+      const n = (s: number[]) => s.reduce((p, q) => p * q, 1);
+      const x = tf.tensor(a.slice(0, n(sa)), sa);
+      const y = tf.tensor(Array.from({ length: n(sb) }, (_, i) => (i % 2 === 0 ? 0.25 : i % 3 === 0 ? NaN : i === 1 ? 0 : a[i])), sb);
+      const e = tf.equal(x, y);
+      t.deepEqual(e.shape, tf.backend_util.assertAndGetBroadcastShape(sa, sb));
+      t.is(e.dtype, 'bool');
+      out.push(Array.from(await e.data()));
+      tf.dispose([x, y, e]);
+    }
+    // A global max-pool with ties: the gradient goes to every tied maximum, as tf.max's does.
+    const x = tf.tensor4d(a.map((v, i) => (Number.isNaN(v) ? 0 : i % 5 === 0 ? 0.5 : v)), [2, 3, 4, 5]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.max(v, [1, 2]), tf.range(1, 11).reshape([2, 5]))))(x);
+    out.push(Array.from(await g.data()));
+    tf.dispose([x, g]);
+    return out;
+  };
+  const cpu = await on('cpu');
+  const wasm = await on('wasm');
+  t.deepEqual(wasm, cpu);
+  t.true(cpu[0].some((v) => v === 1) && cpu[0].some((v) => v === 0), 'some values are equal, some not');
+  t.true(cpu[pairs.length].filter((v) => v !== 0).length > 10, 'the gradient reaches the maxima');
+});
+
 test.serial('training kernels leak no tensors', async (t) => {
   registerTrainingKernels('wasm');
   await tf.setBackend('wasm');
