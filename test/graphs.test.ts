@@ -8,6 +8,7 @@ import { compiled, setCompiler } from '../lib/backend/compiled';
 import { graphStats, installGraphs } from '../lib/backend/graphs';
 import { architecture } from '../lib/models/architectures';
 import { pgd } from '../lib/attacks/pgd';
+import type { ModelFunction } from '../lib/models/classifier';
 import { trainStep } from '../lib/train/loop';
 import { setFastLayers } from '../lib/models/fast-path';
 import { makeOptimizer, trainableVariables } from '../lib/train/optimizer';
@@ -229,4 +230,46 @@ test.serial('a step that fails while it is recorded fails as it would op by op, 
   for (const [k, own, seen] of methods) t.true(Object.getOwnPropertyDescriptor(backend, k as string)?.value === own && backend[k as string] === seen, `${k} as it was`);
   t.is(tf.Variable.prototype.assign, assign, 'tf.Variable.assign as it was');
   x.dispose();
+});
+
+test.serial('a mean over 7x7 (a division by the constant 49, which TensorFlow\'s optimizer would turn into a product) replays to the bit', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here (or AT_ODDS_GRAPHS=0)'); return; }
+  const w = tf.randomNormal([3, 3, 3, 6], 0, 0.5, 'float32', 4) as tf.Tensor4D;
+  // A global average pool, as MobileNet's and the robustness library's ResNets end, and its gradient.
+  const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.mean(tf.relu6(tf.conv2d(x as tf.Tensor4D, w, 2, 'same')), [1, 2]))));
+  const x = tf.randomUniform([3, 14, 14, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const owner = {};
+  const step = () => compiled(owner, 'mean 7x7', () => [grad(x)], [x, w])[0];
+  const before = { compiled: graphStats.compiled, refused: graphStats.refused.length };
+  const recorded = withGraphs(true, step);
+  const replayed = withGraphs(true, step);
+  t.is(graphStats.refused.length, before.refused, graphStats.refused.at(-1)?.why);
+  t.is(graphStats.compiled, before.compiled + 1);
+  const eager = withGraphs(false, step);
+  t.true(sameBits(replayed, eager) && sameBits(recorded, eager));
+  tf.dispose([w, x, recorded, replayed, eager]);
+});
+
+test.serial('a function model that declares the tensors it reads is attacked with one graph a step, to the bit; one that does not runs op by op', (t) => {
+  if (!node) { t.pass('tfjs-node is not built here (or AT_ODDS_GRAPHS=0)'); return; }
+  const w = tf.randomNormal([3, 3, 1, 4], 0, 0.5, 'float32', 8) as tf.Tensor4D;
+  const head = tf.randomNormal([4, 10], 0, 0.5, 'float32', 9) as tf.Tensor2D;
+  const body = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => tf.matMul(tf.mean(tf.relu(tf.conv2d(x, w, 2, 'same')), [1, 2]) as tf.Tensor2D, head));
+  const declared: ModelFunction = (x) => body(x);
+  declared.weights = [w, head];
+  const undeclared: ModelFunction = (x) => body(x);
+  const [x, y] = [images(6, 3), labels(6, 4)];
+  const attack = (m: ModelFunction) => pgd(m, x, y, { threat: 'linf', eps: 0.2, stepSize: 0.05, steps: 4, seed: 1 });
+  let runs = graphStats.runs;
+  const graph = withGraphs(true, () => attack(declared));
+  t.true(graphStats.runs - runs >= 3, 'the declared model\'s steps after the first ran as a graph');
+  const eager = withGraphs(false, () => attack(declared));
+  t.true(sameBits(graph, eager));
+  runs = graphStats.runs;
+  const refused = graphStats.refused.length;
+  const plain = withGraphs(true, () => attack(undeclared));
+  t.is(graphStats.runs, runs, 'no graph for a model whose tensors are unknown');
+  t.is(graphStats.refused.length, refused, 'nor a refusal: it is not recorded at all');
+  t.true(sameBits(plain, eager));
+  tf.dispose([w, head, x, y, graph, eager, plain]);
 });

@@ -1,7 +1,7 @@
 // Projected gradient descent (Madry et al. 2018): one loop for every threat model.
 //   x_0 = x (or a random point of the ball),   x_{t+1} = project(step(x_t, grad of the loss at x_t))
 import * as tf from '@tensorflow/tfjs';
-import { Classifier, logits } from '../models/classifier';
+import { Classifier, logits, modelTensors } from '../models/classifier';
 import { ThreatModel, threatModel } from './threat';
 import { AttackInput, AttackSpec, attackSpec } from './spec';
 import { compiled } from '../backend/compiled';
@@ -126,8 +126,9 @@ function* attackFrom(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D, a: Attac
   };
   const grad = tf.grad((xa: tf.Tensor) => tf.sum(objective(xa as tf.Tensor4D)));
   // One TensorFlow graph a step where the backend can (lib/backend/compiled.ts): the model's weights
-  // are its inputs with x_t and the labels, so that it follows a model that is being trained.
-  const weights = typeof model === 'function' ? null : model.weights.map((w) => w.read());
+  // are its inputs with x_t and the labels, so that it follows a model that is being trained. A function
+  // model that does not declare the tensors it reads runs op by op.
+  const weights = modelTensors(model);
   const signature = `pgd-gradient ${x.shape} ${labels.dtype} ${target ? 'targeted' : 'untargeted'} loss ${lossId(loss)}`;
   const gradient = (xa: tf.Tensor4D) => weights
     ? compiled(model as object, signature, () => [grad(xa)], [xa, labels, ...weights])[0]

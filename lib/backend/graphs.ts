@@ -157,7 +157,20 @@ function record(backend: SessionBackend, fn: () => tf.Tensor[], inputs: tf.Tenso
     value.setTensor(tensor);
     n.getAttrMap().set('value', value);
     n.getAttrMap().set('dtype', typeAttr(t.dtype));
-    const name = `${n.getName()}:0`;
+    let name = `${n.getName()}:0`;
+    if (t.dtype === 'float32') {
+      // Seen through a PlaceholderWithDefault, a float constant is a value TensorFlow's graph optimizer
+      // does not rewrite around: it turns x / c into x * (1 / c), not the same bits (a mean's gradient
+      // divides by the pooled size, 49 in MobileNet), and may merge c1 * (c2 * x). Integer constants
+      // (shapes, axes) stay plain, so that shapes stay known.
+      const seen = node('PlaceholderWithDefault');
+      seen.addInput(name);
+      seen.getAttrMap().set('dtype', typeAttr(t.dtype));
+      const shapeAttr = new P.AttrValue();
+      shapeAttr.setShape(shape);
+      seen.getAttrMap().set('shape', shapeAttr);
+      name = `${seen.getName()}:0`;
+    }
     names.set(t.dataId, name);
     return name;
   };

@@ -3,14 +3,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { Classifier } from './classifier';
+import type { ModelFunction } from './classifier';
 
 const BN_EPS = 1e-3;
 /** Blocks 1..13: stride of the depthwise convolution. */
 const STRIDES = [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1];
 
 /** `tensors`: what it holds (weights with batch norm folded in), for accounting. */
-export interface MobileNet { model: Classifier; tensors: tf.Tensor[]; dispose(): void }
+export interface MobileNet { model: ModelFunction; tensors: tf.Tensor[]; dispose(): void }
 
 /** Reads model.json and its shards from a directory (the manifest has no topology: the net is built here). */
 export function loadMobileNetV1(dir: string): MobileNet {
@@ -54,7 +54,7 @@ export function loadMobileNetV1(dir: string): MobileNet {
   const shifted = (x: tf.Tensor4D, shift: tf.Tensor1D) => tf.relu6(tf.add(x, shift)) as tf.Tensor4D;
 
   // Keras pads stride-2 convolutions by one pixel at the bottom and right: 'same' padding on even sizes.
-  const model = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => {
+  const model: ModelFunction = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => {
     let h = shifted(tf.conv2d(tf.sub(tf.mul(x, 2), 1) as tf.Tensor4D, stem.w, 2, 'same'), stem.shift);
     for (const b of blocks) {
       h = shifted(tf.depthwiseConv2d(h, b.dw.w, b.stride, 'same'), b.dw.shift);
@@ -65,5 +65,6 @@ export function loadMobileNetV1(dir: string): MobileNet {
   // The raw weights are not needed once folded (the head, a reshape, keeps its own reference).
   tf.dispose(Object.values(w).filter((t) => t !== bias));
   const owned = [bias, head, stem.w, stem.shift, ...blocks.flatMap((b) => [b.dw.w, b.dw.shift, b.pw.w, b.pw.shift])];
+  model.weights = owned;
   return { model, tensors: owned, dispose: () => tf.dispose(owned) };
 }

@@ -2,7 +2,7 @@
 // PyTorch state dict: the robust models of the paper come from MadryLab's robustness library this way.
 import * as tf from '@tensorflow/tfjs';
 import type { TorchTensor } from '../io/torch';
-import type { Classifier } from './classifier';
+import type { ModelFunction } from './classifier';
 
 /** torchvision's ImageNet normalisation, for state dicts that do not carry their own. */
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];
@@ -14,7 +14,7 @@ const BN_EPS = 1e-5;
 
 export interface ResNet {
   /** x [N, H, W, 3] in [0, 1] -> logits [N, classes]; normalisation happens inside, as in robustness. */
-  model: Classifier;
+  model: ModelFunction;
   /** Bottlenecks per stage ([3, 4, 6, 3] for ResNet-50), the stem's width (64), and the classes. */
   blocks: number[];
   /**
@@ -100,7 +100,7 @@ export function resnetFromTorch(sd: Map<string, TorchTensor>, source = 'state di
   const padded = (x: tf.Tensor4D, p: number): tf.Tensor4D => (p === 0 ? x : tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]));
   const convolve = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number) => tf.conv2d(padded(x, pad), w, stride, 'valid');
 
-  const model = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => {
+  const model: ModelFunction = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => {
     if (cifar && (x.shape[1] !== 32 || x.shape[2] !== 32)) throw new Error(`${source}: this CIFAR ResNet takes 32x32 images, got ${x.shape[1]}x${x.shape[2]}`);
     let h = tf.div(tf.sub(x, meanT), stdT) as tf.Tensor4D;
     if (cifar) {
@@ -122,5 +122,6 @@ export function resnetFromTorch(sd: Map<string, TorchTensor>, source = 'state di
     // torchvision's adaptive average pool, and robustness's avg_pool2d(4) on the 4x4 map of a 32x32 image.
     return tf.add(tf.matMul(tf.mean(h, [1, 2]), fcW), fcB) as tf.Tensor2D;
   });
+  model.weights = owned;
   return { model, blocks, variant, width, classes, tensors: owned, dispose: () => tf.dispose(owned) };
 }
