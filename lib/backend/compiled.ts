@@ -38,5 +38,5 @@ export function hasCompiler(): boolean {
  * (owner, signature) names the computation: the same pair must mean the same fn of the same shapes.
  */
 export function compiled(owner: object, signature: string, fn: () => tf.Tensor[], inputs: tf.Tensor[]): tf.Tensor[] {
-  return compiler && tf.getBackend() === 'tensorflow' ? compiler.run(owner, signature, fn, inputs) : fn();
+  return hasCompiler() ? compiler!.run(owner, signature, fn, inputs) : fn();
 }

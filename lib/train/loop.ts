@@ -14,6 +14,7 @@ import { learningRate, makeOptimizer, trainableVariables, OptimizerSpec, optimiz
 import { OnProgress } from '../progress';
 import { SPARSE_CROSS_ENTROPY } from '../backend/kernel-names';
 import { compiled } from '../backend/compiled';
+import { modelTensors } from '../models/classifier';
 
 /** Madry adversarial training's attack: an AttackSpec, and how its budget is ramped up. */
 export interface AdversarialSpec extends AttackSpec {
@@ -126,8 +127,7 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: 
     return [value, acc!, ...vars.map((v) => grads[v.name])];
   };
   // Forward and backward as one TensorFlow graph where the backend can (lib/backend/compiled.ts).
-  const weights = model.weights.map((w) => w.read());
-  const [loss, acc, ...g] = compiled(model, `train ${xAdv.shape} ${y.dtype} ${vars.map((v) => v.name)}`, lossAndGrads, [xAdv, y, ...weights]);
+  const [loss, acc, ...g] = compiled(model, `train ${xAdv.shape} ${y.dtype} ${vars.map((v) => v.name)}`, lossAndGrads, [xAdv, y, ...modelTensors(model)!]);
   const grads: tf.NamedTensorMap = Object.fromEntries(vars.map((v, i) => [v.name, g[i]]));
   const wd = opts.weightDecay ?? 0;
   const decayed = wd > 0 ? tf.tidy(() => Object.fromEntries(vars.map((v) => [v.name, tf.add(grads[v.name], tf.mul(v, wd))]))) : grads;
