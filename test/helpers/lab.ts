@@ -51,6 +51,7 @@ export async function figureHeights(page: Page, panel = '.jp-NotebookPanel'): Pr
   await page.evaluate((sel) => { (window as unknown as { seen: Map<Element, number> }).seen = new Map(); document.querySelector(sel)!.querySelector('.jp-WindowedPanel-outer')!.scrollTop = 0; }, panel);
   for (let step = 0; step < 200; step++) {
     await new Promise((r) => setTimeout(r, 250));
+    await page.waitForFunction(`${PENDING}(document.querySelector(${JSON.stringify(panel)})) === 0`, { timeout: 30_000, polling: 250 }).catch(() => undefined);
     const atEnd = await page.evaluate((sel) => {
       const root = document.querySelector(sel)!;
       const seen = (window as unknown as { seen: Map<Element, number> }).seen;
@@ -94,6 +95,30 @@ export interface ShownOutput {
 }
 
 // Plain JavaScript, not a function of this file: tsx would wrap its inner functions in a helper the page lacks.
+// How much of a notebook panel's page is still to come. Lab attaches cells a few at a time after the
+// notebook's file is ready, their outputs after them, and plotly draws later still: until the cells in the
+// page reach the view's bottom (or the notebook's end), each has as many outputs as its model and each
+// plotly figure has drawn, a look at the page would find the notebook short.
+const PENDING = `(function (panel) {
+  var widget = Array.from(window.jupyterapp.shell.widgets('main')).find(function (w) { return w.node === panel; });
+  var widgets = widget ? widget.content.widgets : [];
+  var scroller = panel.querySelector('.jp-WindowedPanel-outer');
+  var cells = Array.from(panel.querySelectorAll('.jp-Cell'));
+  var pending = 0, last = -1, bottom = -Infinity;
+  cells.forEach(function (cell) {
+    var i = Number(cell.dataset.windowedListIndex || cells.indexOf(cell));
+    var model = widgets[i];
+    var want = model && model.model.type === 'code' ? model.model.outputs.length : 0;
+    if (cell.querySelectorAll('.jp-OutputArea-output').length < want) pending++;
+    cell.querySelectorAll('.js-plotly-plot').forEach(function (f) { if (f.offsetHeight > 0 && !f.querySelector('.main-svg')) pending++; });
+    last = Math.max(last, i);
+    bottom = Math.max(bottom, cell.getBoundingClientRect().bottom);
+  });
+  if (!widget || !scroller) return 1;
+  if (widgets.length > 0 && last < widgets.length - 1 && bottom < scroller.getBoundingClientRect().bottom) pending++;
+  return pending;
+})`;
+
 const LOOK = `(function () {
   var panel = window.jupyterapp.shell.currentWidget.node;
   var found = {};
@@ -117,7 +142,8 @@ const LOOK = `(function () {
     });
   });
   var scroller = panel.querySelector('.jp-WindowedPanel-outer');
-  return { found: found, atEnd: scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2 };
+  var pending = ${PENDING}(panel);
+  return { found: found, pending: pending, atEnd: !!scroller && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2 };
 })()`;
 
 /**
@@ -126,15 +152,16 @@ const LOOK = `(function () {
  * code and plotly.js first); each output is kept at the best the page showed of it.
  */
 export async function shownOutputs(page: Page, patience = 30_000): Promise<ShownOutput[]> {
-  const look = () => page.evaluate(LOOK) as Promise<{ found: Record<string, Omit<ShownOutput, 'key'>>; atEnd: boolean }>;
+  const look = () => page.evaluate(LOOK) as Promise<{ found: Record<string, Omit<ShownOutput, 'key'>>; pending: number; atEnd: boolean }>;
   const seen = new Map<string, ShownOutput>();
   const waited = new Set<string>();
+  await page.waitForFunction(() => !!(window as any).jupyterapp.shell.currentWidget?.node.querySelector('.jp-WindowedPanel-outer'), { timeout: patience });
   await page.evaluate(() => { (window as any).jupyterapp.shell.currentWidget.node.querySelector('.jp-WindowedPanel-outer').scrollTop = 0; });
   for (let step = 0; step < 200; step++) {
     let now = await look();
     // Each output is waited for once: one that never draws costs `patience`, not that at every stop.
     const waiting = () => Object.entries(now.found).filter(([key, o]) => !o.drawn && !waited.has(key)).map(([key]) => key);
-    for (const t0 = Date.now(); waiting().length && Date.now() - t0 < patience;) {
+    for (const t0 = Date.now(); (waiting().length || now.pending) && Date.now() - t0 < patience;) {
       await new Promise((r) => setTimeout(r, 250));
       now = await look();
     }
