@@ -49,9 +49,13 @@ export async function stopLab(lab: ChildProcess): Promise<void> {
  */
 export async function figureHeights(page: Page, panel = '.jp-NotebookPanel'): Promise<number[]> {
   await page.evaluate((sel) => { (window as unknown as { seen: Map<Element, number> }).seen = new Map(); document.querySelector(sel)!.querySelector('.jp-WindowedPanel-outer')!.scrollTop = 0; }, panel);
+  let budget = 60_000;
   for (let step = 0; step < 200; step++) {
     await new Promise((r) => setTimeout(r, 250));
-    await page.waitForFunction(`${PENDING}(document.querySelector(${JSON.stringify(panel)})) === 0`, { timeout: 30_000, polling: 250 }).catch(() => undefined);
+    // Waits for the page share one budget, so that a figure that never draws fails the test in a minute, not at every stop.
+    const t0 = Date.now();
+    await page.waitForFunction(`${PENDING}(document.querySelector(${JSON.stringify(panel)}), true) === 0`, { timeout: Math.max(1, budget), polling: 250 }).catch(() => undefined);
+    budget -= Date.now() - t0;
     const atEnd = await page.evaluate((sel) => {
       const root = document.querySelector(sel)!;
       const seen = (window as unknown as { seen: Map<Element, number> }).seen;
@@ -97,9 +101,9 @@ export interface ShownOutput {
 // Plain JavaScript, not a function of this file: tsx would wrap its inner functions in a helper the page lacks.
 // How much of a notebook panel's page is still to come. Lab attaches cells a few at a time after the
 // notebook's file is ready, their outputs after them, and plotly draws later still: until the cells in the
-// page reach the view's bottom (or the notebook's end), each has as many outputs as its model and each
-// plotly figure has drawn, a look at the page would find the notebook short.
-const PENDING = `(function (panel) {
+// page reach the view's bottom (or the notebook's end), each has as many outputs as its model (and, with
+// `figures`, each plotly figure in view has drawn), a look at the page would find the notebook short.
+const PENDING = `(function (panel, figures) {
   var widget = Array.from(window.jupyterapp.shell.widgets('main')).find(function (w) { return w.node === panel; });
   var widgets = widget ? widget.content.widgets : [];
   var scroller = panel.querySelector('.jp-WindowedPanel-outer');
@@ -110,7 +114,7 @@ const PENDING = `(function (panel) {
     var model = widgets[i];
     var want = model && model.model.type === 'code' ? model.model.outputs.length : 0;
     if (cell.querySelectorAll('.jp-OutputArea-output').length < want) pending++;
-    cell.querySelectorAll('.js-plotly-plot').forEach(function (f) { if (f.offsetHeight > 0 && !f.querySelector('.main-svg')) pending++; });
+    if (figures) cell.querySelectorAll('.js-plotly-plot').forEach(function (f) { if (f.offsetHeight > 0 && !f.querySelector('.main-svg')) pending++; });
     last = Math.max(last, i);
     bottom = Math.max(bottom, cell.getBoundingClientRect().bottom);
   });
@@ -142,7 +146,7 @@ const LOOK = `(function () {
     });
   });
   var scroller = panel.querySelector('.jp-WindowedPanel-outer');
-  var pending = ${PENDING}(panel);
+  var pending = ${PENDING}(panel, false);
   return { found: found, pending: pending, atEnd: !!scroller && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2 };
 })()`;
 
@@ -155,15 +159,19 @@ export async function shownOutputs(page: Page, patience = 30_000): Promise<Shown
   const look = () => page.evaluate(LOOK) as Promise<{ found: Record<string, Omit<ShownOutput, 'key'>>; pending: number; atEnd: boolean }>;
   const seen = new Map<string, ShownOutput>();
   const waited = new Set<string>();
+  let building = 0; // ms waited on the page's own arrival alone, over the whole scan
   await page.waitForFunction(() => !!(window as any).jupyterapp.shell.currentWidget?.node.querySelector('.jp-WindowedPanel-outer'), { timeout: patience });
   await page.evaluate(() => { (window as any).jupyterapp.shell.currentWidget.node.querySelector('.jp-WindowedPanel-outer').scrollTop = 0; });
   for (let step = 0; step < 200; step++) {
     let now = await look();
     // Each output is waited for once: one that never draws costs `patience`, not that at every stop.
     const waiting = () => Object.entries(now.found).filter(([key, o]) => !o.drawn && !waited.has(key)).map(([key]) => key);
-    for (const t0 = Date.now(); (waiting().length || now.pending) && Date.now() - t0 < patience;) {
+    // Waits on the page's own arrival share one budget over the whole scan: a page that never completes costs that once.
+    for (const t0 = Date.now(); (waiting().length || (now.pending && building < 2 * patience)) && Date.now() - t0 < patience;) {
+      const w0 = Date.now(), forPage = !waiting().length;
       await new Promise((r) => setTimeout(r, 250));
       now = await look();
+      if (forPage) building += Date.now() - w0;
     }
     for (const key of Object.keys(now.found)) waited.add(key);
     for (const [key, o] of Object.entries(now.found)) {
