@@ -284,9 +284,9 @@ export function registerTrainingKernels(backendName: 'wasm' | 'cpu'): void {
   };
   add('Conv2DBackpropFilter', (ops, { x, dy }, attrs) => backpropFilter(ops, x, dy, attrs));
   add('Conv2DBackpropInput', (ops, { dy, filter }, attrs) => backpropInput(ops, dy, filter, attrs));
-  // The filter that XNNPACK has packed already, where it has met these values before.
-  if (backendName === 'wasm') add('Conv2D', (ops, { x, filter }, attrs) => ops.run('Conv2D', { x, filter: ops.filters!.kept(filter) }, attrs));
   if (backendName === 'wasm') {
+    // The filter that XNNPACK has packed already, where it has met these values before.
+    add('Conv2D', (ops, { x, filter }, attrs) => ops.run('Conv2D', { x, filter: ops.filters!.kept(filter) }, attrs));
     add('Equal', (ops, { a, b }) => (a.dtype === 'float32' && b.dtype === 'float32' && !tf.util.arraysEqual(a.shape, b.shape)
       ? equalBroadcast(ops, a, b) : ops.run('Equal', { a, b })));
   }
